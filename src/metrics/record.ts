@@ -28,6 +28,8 @@ export const requestRecordSchema = z.object({
   warmup: z.boolean().optional(),
   /** True when prompt_tokens is an estimate, not a count from the server. Extension. */
   prompt_tokens_estimated: z.boolean().optional(),
+  /** How late the client sent the request versus when it meant to (ms). Extension. */
+  lateness_ms: z.number().optional(),
 });
 
 export type RequestRecord = z.infer<typeof requestRecordSchema>;

@@ -1,0 +1,178 @@
+import { availableParallelism } from 'node:os';
+import { request } from 'undici';
+import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
+import { parseConfig } from '../config/parse.ts';
+import { createDataset, serverTokenCounter } from '../datasets/index.ts';
+import type { SampledRequest } from '../datasets/types.ts';
+import type { RequestRecord } from '../metrics/record.ts';
+import { type BenchmarkSummary, summarize } from '../metrics/summarize.ts';
+import { ConfigError } from './errors.ts';
+import { execute } from './executor.ts';
+import { type Progress, ProgressTracker } from './progress.ts';
+import { buildRequestBody } from './request-body.ts';
+import { createRng } from './rng.ts';
+import { expectedCount, scheduleMs } from './schedule.ts';
+import type { PreparedPrompt } from './shard.ts';
+
+export interface LoadResult {
+  profile: LoadProfile;
+  model: string;
+  summary: BenchmarkSummary;
+  /** Every request in index order, warm-up included (flagged). */
+  records: RequestRecord[];
+  client: { workers: number; eventLoopDelayP99Ms: number; promptTokensEstimated: boolean };
+  startedAt: string;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  progressIntervalMs?: number;
+}
+
+/** Prompts reused in a cycle when a run is bounded by duration only. */
+const DURATION_ONLY_POOL = 1000;
+/**
+ * Chunks per second one client thread handles with sub-ms timing error (see bench/: measured
+ * well above this on 2 cores); auto sharding adds a thread per this much expected traffic.
+ */
+const CHUNKS_PER_THREAD = 30_000;
+/** Closed-loop and infinite-rate runs: assume a stream delivers at most this many chunks/s. */
+const CHUNKS_PER_STREAM = 200;
+
+/** Runs one load profile against a server and summarizes it. Never throws for failed requests. */
+export async function runLoad(input: LoadProfileInput, options: RunOptions = {}): Promise<LoadResult> {
+  const profile = parseConfig(loadProfileSchema, input, 'load profile');
+  const signal = options.signal ?? new AbortController().signal;
+  const startedAt = new Date().toISOString();
+  const model = profile.model ?? (await firstModel(profile.baseUrl));
+  const rng = createRng(profile.seed);
+  const { arrival } = profile;
+
+  const measured = profile.requests ?? Number.POSITIVE_INFINITY;
+  let schedule: number[] | null = null;
+  let total: number;
+  if (arrival.kind === 'concurrency') {
+    total = profile.warmupRequests + measured;
+  } else {
+    const durationCount =
+      profile.durationS === undefined ? measured : expectedCount(arrival, profile.durationS) * 1.5 + 100;
+    const count = profile.warmupRequests + Math.min(measured, Math.ceil(durationCount));
+    if (!Number.isFinite(count)) {
+      throw new ConfigError('an infinite request rate needs a request count', 'set requests (--num-prompts)');
+    }
+    schedule = scheduleMs(arrival, count, rng.fork('arrivals'), profile.durationS);
+    total = schedule.length;
+  }
+
+  const poolSize = Number.isFinite(total) ? total : DURATION_ONLY_POOL;
+  const tokens = serverTokenCounter(profile.baseUrl, model);
+  const dataset = await createDataset(profile.dataset);
+  const samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
+  const prompts = samples.map((s) => prepare(s, profile, model));
+
+  const url = new URL(profile.baseUrl);
+  const tracker = new ProgressTracker(Number.isFinite(total) ? total : null);
+  const records: RequestRecord[] = [];
+  const timer = options.onProgress
+    ? setInterval(() => options.onProgress?.(tracker.snapshot()), options.progressIntervalMs ?? 1000)
+    : undefined;
+  let report: Awaited<ReturnType<typeof execute>>;
+  try {
+    report = await execute(
+      {
+        origin: url.origin,
+        path: `${url.pathname.replace(/\/+$/, '')}${profile.endpoint}`,
+        headers: { 'content-type': 'application/json', ...profile.headers },
+        prompts,
+        scheduleMs: schedule,
+        concurrency: arrival.kind === 'concurrency' ? arrival.concurrency : 0,
+        totalRequests: total,
+        warmupRequests: profile.warmupRequests,
+        deadlineMs: profile.durationS === undefined ? Number.POSITIVE_INFINITY : profile.durationS * 1000,
+        timeoutMs: profile.requestTimeoutS * 1000,
+      },
+      {
+        workers: workerCount(profile, prompts),
+        maxConcurrency: profile.maxConcurrency ?? null,
+        signal,
+        onRecord: (index, record) => {
+          records[index] = record;
+          tracker.add(record);
+        },
+      },
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  options.onProgress?.(tracker.snapshot());
+
+  const sent = records.filter((r) => r !== undefined);
+  const summary = summarize(sent, {
+    percentiles: profile.percentiles,
+    metrics: profile.percentileMetrics,
+    goodput: profile.goodput,
+    maxLatenessP99Ms: profile.maxLatenessP99Ms,
+    maxFailureRate: profile.maxFailureRate,
+  });
+  if (signal.aborted) {
+    summary.invalid_reasons.push('the run was cancelled before it finished');
+    summary.valid = false;
+  }
+  return {
+    profile,
+    model,
+    summary,
+    records: sent,
+    client: {
+      workers: report.workers,
+      eventLoopDelayP99Ms: report.eventLoopDelayP99Ms,
+      promptTokensEstimated: samples.some((s) => s.promptTokensEstimated),
+    },
+    startedAt,
+  };
+}
+
+function prepare(sample: SampledRequest, profile: LoadProfile, model: string): PreparedPrompt {
+  return {
+    body: buildRequestBody(profile, model, sample),
+    promptTokens: sample.promptTokens,
+    maxTokens: sample.maxTokens,
+    promptTokensEstimated: sample.promptTokensEstimated,
+  };
+}
+
+function workerCount(profile: LoadProfile, prompts: PreparedPrompt[]): number {
+  if (profile.workers !== 'auto') return profile.workers;
+  const { arrival } = profile;
+  const meanOutput = prompts.reduce((s, p) => s + p.maxTokens, 0) / Math.max(1, prompts.length);
+  let chunksPerSecond: number;
+  if (arrival.kind === 'concurrency') chunksPerSecond = arrival.concurrency * CHUNKS_PER_STREAM;
+  else if (arrival.kind === 'infinite' || arrival.kind === 'bursts') {
+    chunksPerSecond = (profile.maxConcurrency ?? prompts.length) * CHUNKS_PER_STREAM;
+  } else {
+    const rate = expectedCount(arrival, 1);
+    chunksPerSecond = Math.min(
+      rate * meanOutput,
+      (profile.maxConcurrency ?? Number.POSITIVE_INFINITY) * CHUNKS_PER_STREAM,
+    );
+  }
+  const wanted = Math.ceil(chunksPerSecond / CHUNKS_PER_THREAD);
+  return Math.max(1, Math.min(wanted, availableParallelism()));
+}
+
+async function firstModel(baseUrl: string): Promise<string> {
+  const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
+  try {
+    const response = await request(url, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const body = (await response.body.json()) as { data?: Array<{ id?: string }> };
+    const id = body.data?.[0]?.id;
+    if (response.statusCode === 200 && id) return id;
+    throw new Error(`HTTP ${response.statusCode}, no model listed`);
+  } catch (error) {
+    throw new ConfigError(
+      `could not find the served model at ${url}: ${(error as Error).message}`,
+      'pass the model name (--model) or check that the server is up',
+    );
+  }
+}

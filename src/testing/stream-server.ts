@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+
+/**
+ * A small, real OpenAI-compatible streaming server for tests, benchmarks and the demo: fixed
+ * TTFT and inter-token delay, exact max_tokens outputs, and injectable faults. Not a model of
+ * a GPU (that is the simulator's job): its timings are whatever the options say.
+ */
+export type Fault =
+  | 'http500'
+  | 'http429'
+  | 'stall'
+  | 'cut'
+  | 'malformed'
+  | 'no-usage'
+  | 'no-done'
+  | 'error-event'
+  | 'truncated-event';
+
+export interface StreamServerOptions {
+  ttftMs?: number;
+  itlMs?: number;
+  /** Tokens per SSE chunk (vLLM can send several when it batches detokenization). */
+  tokensPerChunk?: number;
+  /** Picks a fault for the n-th request (0-based), or null for a clean response. */
+  fault?: (n: number) => Fault | null;
+  /** Adds `sent_at` (ms since the Unix epoch, sub-ms precision) to every chunk, for timing checks. */
+  stampChunks?: boolean;
+}
+
+export interface StreamServer {
+  url: string;
+  port: number;
+  /** Parsed JSON bodies of the requests received, in arrival order. */
+  received: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const wallClockMs = () => performance.timeOrigin + performance.now();
+
+export async function startStreamServer(options: StreamServerOptions = {}, port = 0): Promise<StreamServer> {
+  const received: Array<Record<string, unknown>> = [];
+  const server: Server = createServer((req, res) => {
+    handle(req, res, options, received).catch((error: unknown) => {
+      res.destroy(error as Error);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamServerOptions,
+  received: Array<Record<string, unknown>>,
+): Promise<void> {
+  const url = req.url ?? '/';
+  if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
+  if (req.method === 'GET' && url === '/v1/models') {
+    return json(res, 200, {
+      object: 'list',
+      data: [{ id: 'test-model', object: 'model', owned_by: 'servebench-test' }],
+    });
+  }
+  const raw = await readBody(req);
+  if (req.method === 'POST' && url === '/tokenize') {
+    const body = JSON.parse(raw) as { prompt?: string | number[]; messages?: Array<{ content: string }> };
+    const text =
+      typeof body.prompt === 'string' ? body.prompt : (body.messages ?? []).map((m) => m.content).join(' ');
+    const count = Array.isArray(body.prompt) ? body.prompt.length : countWords(text);
+    return json(res, 200, { count, max_model_len: 8192, tokens: [] });
+  }
+  const isChat = url === '/v1/chat/completions';
+  if (req.method !== 'POST' || (!isChat && url !== '/v1/completions')) {
+    return json(res, 404, {
+      error: { message: `no route ${req.method} ${url}`, type: 'NotFoundError', code: 404 },
+    });
+  }
+  const body = JSON.parse(raw) as Record<string, unknown>;
+  const n = received.length;
+  received.push(body);
+  const fault = options.fault?.(n) ?? null;
+  if (fault === 'http500') return json(res, 500, { error: { message: 'injected failure', code: 500 } });
+  if (fault === 'http429') return json(res, 429, { error: { message: 'too many requests', code: 429 } });
+
+  const prompt = body.prompt ?? (body.messages as Array<{ content: string }> | undefined)?.[0]?.content ?? '';
+  const promptTokens = Array.isArray(prompt) ? prompt.length : countWords(String(prompt));
+  const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 16);
+  const streamOptions = (body.stream_options ?? {}) as {
+    include_usage?: boolean;
+    continuous_usage_stats?: boolean;
+  };
+  const tokensPerChunk = options.tokensPerChunk ?? 1;
+
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  const send = (payload: string) => res.write(`data: ${payload}\n\n`);
+  const chunk = (tokens: number, total: number) => {
+    const text = 'tok '.repeat(tokens);
+    const choice = isChat ? { index: 0, delta: { content: text } } : { index: 0, text };
+    const event: Record<string, unknown> = { id: `cmpl-${n}`, object: 'chunk', choices: [choice] };
+    if (streamOptions.continuous_usage_stats) {
+      event.usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: total,
+        total_tokens: promptTokens + total,
+      };
+    }
+    if (options.stampChunks) event.sent_at = wallClockMs();
+    return JSON.stringify(event);
+  };
+
+  if (isChat)
+    send(
+      JSON.stringify({ id: `cmpl-${n}`, choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] }),
+    );
+  await sleep(options.ttftMs ?? 0);
+  let produced = 0;
+  while (produced < maxTokens) {
+    if (res.destroyed) return;
+    const tokens = Math.min(tokensPerChunk, maxTokens - produced);
+    produced += tokens;
+    send(chunk(tokens, produced));
+    if (produced === tokens) {
+      if (fault === 'stall') return; // never finishes; the client's timeout must fire
+      if (fault === 'cut') return void res.destroy();
+      if (fault === 'malformed') send('{"choices": [{"text": "oops"');
+      if (fault === 'error-event') send(JSON.stringify({ error: { message: 'engine dead', code: 500 } }));
+      if (fault === 'truncated-event') return void res.end('data: {"choices": [');
+    }
+    if (produced < maxTokens && options.itlMs) await sleep(options.itlMs);
+  }
+  if (streamOptions.include_usage && fault !== 'no-usage') {
+    send(
+      JSON.stringify({
+        id: `cmpl-${n}`,
+        choices: [],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: produced,
+          total_tokens: promptTokens + produced,
+        },
+      }),
+    );
+  }
+  if (fault !== 'no-done') send('[DONE]');
+  res.end();
+}
+
+function countWords(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+/** `node src/testing/stream-server.ts --port 8000 --ttft-ms 20 --itl-ms 5` */
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      'ttft-ms': { type: 'string', default: '20' },
+      'itl-ms': { type: 'string', default: '5' },
+      'tokens-per-chunk': { type: 'string', default: '1' },
+      'stamp-chunks': { type: 'boolean', default: false },
+    },
+  });
+  const server = await startStreamServer(
+    {
+      ttftMs: Number(values['ttft-ms']),
+      itlMs: Number(values['itl-ms']),
+      tokensPerChunk: Number(values['tokens-per-chunk']),
+      stampChunks: values['stamp-chunks'],
+    },
+    Number(values.port),
+  );
+  console.log(`stream server listening on ${server.url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
