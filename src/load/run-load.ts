@@ -45,7 +45,7 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
   const profile = parseConfig(loadProfileSchema, input, 'load profile');
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
-  const model = profile.model ?? (await firstModel(profile.baseUrl));
+  const model = await resolveModel(profile.baseUrl, profile.model);
   const rng = createRng(profile.seed);
   const { arrival } = profile;
 
@@ -161,18 +161,27 @@ function workerCount(profile: LoadProfile, prompts: PreparedPrompt[]): number {
   return Math.max(1, Math.min(wanted, availableParallelism()));
 }
 
-async function firstModel(baseUrl: string): Promise<string> {
+/**
+ * Checks that the server answers before the clock starts (as vLLM bench's initial test request
+ * does), and picks the first listed model when none was given.
+ */
+async function resolveModel(baseUrl: string, model: string | undefined): Promise<string> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
+  let status: number;
+  let listed: string | undefined;
   try {
     const response = await request(url, { headersTimeout: 10_000, bodyTimeout: 10_000 });
-    const body = (await response.body.json()) as { data?: Array<{ id?: string }> };
-    const id = body.data?.[0]?.id;
-    if (response.statusCode === 200 && id) return id;
-    throw new Error(`HTTP ${response.statusCode}, no model listed`);
+    status = response.statusCode;
+    const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id?: string }> };
+    listed = body.data?.[0]?.id;
   } catch (error) {
+    const e = error as Error & { code?: string };
     throw new ConfigError(
-      `could not find the served model at ${url}: ${(error as Error).message}`,
-      'pass the model name (--model) or check that the server is up',
+      `cannot reach the server at ${url}: ${e.code ?? e.message}`,
+      'start the server or fix --base-url',
     );
   }
+  if (model) return model;
+  if (status === 200 && listed) return listed;
+  throw new ConfigError(`no model listed at ${url} (HTTP ${status})`, 'pass the model name (--model)');
 }

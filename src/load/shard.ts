@@ -81,9 +81,9 @@ export async function runShard(plan: ShardPlan, hooks: ShardHooks): Promise<void
     if (plan.scheduleMs) {
       await dispatchOpenLoop(plan, plan.scheduleMs, hooks, now, (index, scheduledMs) =>
         track(
-          hooks.slots.acquire().then(() => {
+          hooks.slots.acquire().then((waited) => {
             // Waiting for a slot is the cap working, not the client lagging: lateness counts from the grant.
-            const intended = Math.max(scheduledMs, now());
+            const intended = waited ? now() : scheduledMs;
             return send(index, scheduledMs, intended).finally(() => hooks.slots.release());
           }),
         ),

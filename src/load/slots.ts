@@ -3,33 +3,34 @@
  * thread; SharedSlots keeps one global cap across worker threads through a SharedArrayBuffer.
  */
 export interface Slots {
-  acquire(): Promise<void>;
+  /** Resolves when a slot is held: `true` if it had to wait for one, `false` if one was free. */
+  acquire(): Promise<boolean>;
   release(): void;
 }
 
 export class UnlimitedSlots implements Slots {
-  acquire(): Promise<void> {
-    return Promise.resolve();
+  acquire(): Promise<boolean> {
+    return Promise.resolve(false);
   }
   release(): void {}
 }
 
 export class LocalSlots implements Slots {
   private free: number;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Array<(waited: boolean) => void> = [];
   constructor(capacity: number) {
     this.free = capacity;
   }
-  acquire(): Promise<void> {
+  acquire(): Promise<boolean> {
     if (this.free > 0) {
       this.free--;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
   release(): void {
     const next = this.waiters.shift();
-    if (next) next();
+    if (next) next(true);
     else this.free++;
   }
 }
@@ -45,13 +46,15 @@ export class SharedSlots implements Slots {
   static buffer(): SharedArrayBuffer {
     return new SharedArrayBuffer(4);
   }
-  async acquire(): Promise<void> {
+  async acquire(): Promise<boolean> {
+    let waited = false;
     for (;;) {
       const used = Atomics.load(this.cells, 0);
       if (used < this.capacity) {
-        if (Atomics.compareExchange(this.cells, 0, used, used + 1) === used) return;
+        if (Atomics.compareExchange(this.cells, 0, used, used + 1) === used) return waited;
         continue;
       }
+      waited = true;
       const wait = Atomics.waitAsync(this.cells, 0, used);
       if (wait.async) await wait.value;
     }

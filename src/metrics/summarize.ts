@@ -20,6 +20,9 @@ export interface SummaryOptions {
   maxFailureRate?: number;
 }
 
+/** Fewer samples than this give no confidence interval: a bootstrap of a handful means little. */
+const MIN_CI_SAMPLES = 10;
+
 export const defaultPercentiles = [50, 90, 95, 99, 99.9] as const;
 export const defaultSummaryOptions = {
   maxLatenessP99Ms: 10,
@@ -102,6 +105,7 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
   for (const name of statNames) addStats(summary, name, samples[name], percentiles);
   for (const name of ['ttft', 'tpot', 'e2el'] as const) {
     if (!metrics.includes(name)) continue;
+    if (samples[name].length < MIN_CI_SAMPLES) continue;
     const ci = bootstrapPercentileCi(samples[name], percentiles);
     percentiles.forEach((p, i) => {
       summary.ci95[`${percentileKey(p)}_${name}_ms`] = ci[i] as [number, number];

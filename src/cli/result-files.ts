@@ -1,0 +1,55 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ConfigError } from '../load/errors.ts';
+import { type RequestRecord, requestRecordSchema } from '../metrics/record.ts';
+
+/** Writes via a temp file and rename, so a reader never sees half a file. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, path);
+}
+
+export const toJsonl = (records: readonly RequestRecord[]) =>
+  records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+/** Reads raw records; a bad line fails with its number and the field that is wrong. */
+export async function readJsonl(path: string): Promise<RequestRecord[]> {
+  const records: RequestRecord[] = [];
+  let lineNumber = 0;
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new ConfigError(
+          `${path}:${lineNumber}: not valid JSON`,
+          'each line must be one request record object',
+        );
+      }
+      const parsed = requestRecordSchema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ConfigError(
+          `${path}:${lineNumber}: field '${issue?.path.join('.') || '(record)'}' ${issue?.message ?? 'is invalid'}`,
+          'see "Raw records" in the README for the record fields',
+        );
+      }
+      records.push(parsed.data);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ConfigError(`cannot read ${path}: no such file`);
+    }
+    throw error;
+  }
+  if (records.length === 0) throw new ConfigError(`${path} holds no request records`);
+  return records;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { mean, std } from '../../metrics/stats.ts';
+import { createRng } from '../rng.ts';
+import { scheduleMs } from '../schedule.ts';
+
+const gaps = (times: number[]) => times.slice(1).map((t, i) => t - (times[i] as number));
+const cv = (xs: number[]) => std(xs) / mean(xs);
+
+describe('arrival processes', () => {
+  it('Poisson: mean rate and exponential gaps (coefficient of variation 1) over many samples', () => {
+    const t = scheduleMs({ kind: 'poisson', rate: 20 }, 20_000, createRng(7));
+    const g = gaps(t);
+    expect(1000 / mean(g)).toBeGreaterThan(19.5);
+    expect(1000 / mean(g)).toBeLessThan(20.5);
+    expect(cv(g)).toBeGreaterThan(0.97);
+    expect(cv(g)).toBeLessThan(1.03);
+  });
+
+  it.each([0.25, 4])('Gamma with burstiness %s: rate kept, CV = 1/sqrt(burstiness) as in vLLM', (b) => {
+    const g = gaps(scheduleMs({ kind: 'gamma', rate: 10, burstiness: b }, 20_000, createRng(3)));
+    expect(1000 / mean(g)).toBeCloseTo(10, 0);
+    expect(cv(g)).toBeGreaterThan((1 / Math.sqrt(b)) * 0.95);
+    expect(cv(g)).toBeLessThan((1 / Math.sqrt(b)) * 1.05);
+  });
+
+  it('constant rate is evenly spaced; infinite sends everything at zero; bursts come in groups', () => {
+    expect(scheduleMs({ kind: 'constant', rate: 4 }, 4, createRng(1))).toEqual([0, 250, 500, 750]);
+    expect(scheduleMs({ kind: 'infinite' }, 3, createRng(1))).toEqual([0, 0, 0]);
+    expect(scheduleMs({ kind: 'bursts', size: 2, intervalS: 0.5 }, 5, createRng(1))).toEqual([
+      0, 0, 500, 500, 1000,
+    ]);
+  });
+
+  it('steps change the rate at the step boundary', () => {
+    const t = scheduleMs(
+      {
+        kind: 'steps',
+        steps: [
+          { rate: 10, durationS: 10 },
+          { rate: 50, durationS: 10 },
+        ],
+        burstiness: 1,
+      },
+      100_000,
+      createRng(5),
+      20,
+    );
+    const first = t.filter((x) => x < 10_000).length;
+    const second = t.filter((x) => x >= 10_000).length;
+    expect(first / 10).toBeCloseTo(10, -1);
+    expect(second / 10).toBeGreaterThan(45);
+    expect(second / 10).toBeLessThan(55);
+  });
+
+  it.each(['linear', 'exponential'] as const)(
+    '%s ramp without a duration reaches the end rate at the last request',
+    (curve) => {
+      const t = scheduleMs(
+        { kind: 'ramp', curve, startRate: 2, endRate: 50, burstiness: 1000 },
+        2000,
+        createRng(2),
+      );
+      const g = gaps(t);
+      expect(1000 / mean(g.slice(0, 5))).toBeLessThan(4);
+      expect(1000 / mean(g.slice(-50))).toBeGreaterThan(45);
+      expect(1000 / mean(g.slice(-50))).toBeLessThan(51);
+    },
+  );
+
+  it('linear ramp with a duration places the expected count inside it', () => {
+    // Integral of a 0..20 req/s linear ramp over 10 s = 100 requests.
+    const t = scheduleMs(
+      { kind: 'ramp', curve: 'linear', startRate: 0.001, endRate: 20, durationS: 10, burstiness: 1000 },
+      1000,
+      createRng(2),
+      10,
+    );
+    expect(t.length).toBeGreaterThanOrEqual(99);
+    expect(t.length).toBeLessThanOrEqual(101);
+  });
+
+  it('is seeded: the same seed gives the same schedule, another seed another', () => {
+    const a = scheduleMs({ kind: 'poisson', rate: 5 }, 50, createRng(42));
+    expect(scheduleMs({ kind: 'poisson', rate: 5 }, 50, createRng(42))).toEqual(a);
+    expect(scheduleMs({ kind: 'poisson', rate: 5 }, 50, createRng(43))).not.toEqual(a);
+  });
+
+  it('stops at the duration bound', () => {
+    const t = scheduleMs({ kind: 'constant', rate: 10 }, 1000, createRng(1), 2);
+    expect(t).toHaveLength(21);
+    expect(t.at(-1)).toBe(2000);
+  });
+});

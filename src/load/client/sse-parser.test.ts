@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { SseParser } from './sse-parser.ts';
+
+const feed = (parts: string[]) => {
+  const parser = new SseParser();
+  const out: string[] = [];
+  for (const p of parts) parser.push(new TextEncoder().encode(p), (d) => out.push(d));
+  return { out, pending: parser.pending };
+};
+
+describe('SseParser', () => {
+  it('yields data of events split at arbitrary byte boundaries', () => {
+    const text = 'data: {"a":1}\n\ndata: {"b":"é"}\n\ndata: [DONE]\n\n';
+    const bytes = new TextEncoder().encode(text);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const parser = new SseParser();
+      const out: string[] = [];
+      parser.push(bytes.slice(0, cut), (d) => out.push(d));
+      parser.push(bytes.slice(cut), (d) => out.push(d));
+      expect(out).toEqual(['{"a":1}', '{"b":"é"}', '[DONE]']);
+    }
+  });
+  it('handles CRLF, comments, multi-line data and data without a space', () => {
+    const { out } = feed([': keep-alive\r\n\r\ndata:x\r\ndata: y\r\n\r\nevent: ping\n\n']);
+    expect(out).toEqual(['x\ny']);
+  });
+  it('keeps an unterminated event pending', () => {
+    expect(feed(['data: {"a":1}\n\ndata: {"cut']).pending).toBe('data: {"cut');
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from './record.ts';
+import { summarize } from './summarize.ts';
+
+const rec = (o: Partial<RequestRecord>): RequestRecord => ({
+  ok: true,
+  scheduled_ms: 0,
+  sent_ms: 0,
+  end_ms: 0,
+  chunk_ms: [],
+  chunk_tokens: [],
+  prompt_tokens: 10,
+  output_tokens: 0,
+  error: null,
+  ...o,
+});
+
+/*
+ * Hand-computed trace:
+ *  A: scheduled 0, sent 1, chunks 11, 15, 21 (1 token each), end 22, 3 output tokens
+ *     TTFT 10, E2EL 20, TPOT (20-10)/2 = 5, ITL 4, 6; queued TTFT 11
+ *  B: scheduled 100, sent 100, chunks 130, 150 (2 tokens in the second), 3 output tokens, end 1100
+ *     TTFT 30, E2EL 50, TPOT (50-30)/2 = 10, ITL 20; per-token ITL 10, 10
+ *  C: failed at 400.  W: warm-up, ignored.
+ * duration = max(end) - min(scheduled) = 1100 ms.
+ */
+const trace = [
+  rec({
+    scheduled_ms: 0,
+    sent_ms: 1,
+    chunk_ms: [11, 15, 21],
+    chunk_tokens: [1, 1, 1],
+    end_ms: 22,
+    output_tokens: 3,
+  }),
+  rec({
+    scheduled_ms: 100,
+    sent_ms: 100,
+    chunk_ms: [130, 150],
+    chunk_tokens: [1, 2],
+    end_ms: 1100,
+    output_tokens: 3,
+    prompt_tokens: 20,
+  }),
+  rec({
+    ok: false,
+    scheduled_ms: 200,
+    sent_ms: 200,
+    end_ms: 400,
+    error: 'HTTP 500',
+    error_code: 'SB_HTTP_STATUS',
+  }),
+  rec({
+    warmup: true,
+    scheduled_ms: -5000,
+    sent_ms: -5000,
+    chunk_ms: [-4000],
+    chunk_tokens: [1],
+    end_ms: 9999,
+    output_tokens: 1,
+  }),
+];
+
+describe('summarize (vLLM definitions)', () => {
+  const s = summarize(trace, { goodput: { ttft: 20 }, percentiles: [50, 99], maxFailureRate: 0.5 });
+
+  it('counts, tokens, duration and throughputs', () => {
+    expect(s.completed).toBe(2);
+    expect(s.failed).toBe(1);
+    expect(s.total_input_tokens).toBe(30);
+    expect(s.total_output_tokens).toBe(6);
+    expect(s.duration).toBeCloseTo(1.1, 12);
+    expect(s.request_throughput).toBeCloseTo(2 / 1.1, 12);
+    expect(s.output_throughput).toBeCloseTo(6 / 1.1, 12);
+    expect(s.total_token_throughput).toBeCloseTo(36 / 1.1, 12);
+    expect(s.request_goodput).toBeCloseTo(1 / 1.1, 12);
+    expect(s.failures).toEqual({ SB_HTTP_STATUS: 1 });
+  });
+
+  it('TTFT, TPOT, ITL, E2EL statistics', () => {
+    expect(s.mean_ttft_ms).toBe(20);
+    expect(s.p99_ttft_ms).toBeCloseTo(10 + 0.99 * 20, 10);
+    expect(s.mean_tpot_ms).toBe(7.5);
+    expect(s.median_itl_ms).toBe(6);
+    expect(s.mean_itl_ms).toBe(10);
+    expect(s.std_e2el_ms).toBe(15);
+    expect(s.mean_queued_ttft_ms).toBe(20.5);
+    expect(s.mean_token_itl_ms).toBeCloseTo((4 + 6 + 10 + 10) / 4, 12);
+  });
+
+  it('flags too many failures as invalid with the reason', () => {
+    const strict = summarize(trace, { maxFailureRate: 0.1 });
+    expect(strict.valid).toBe(false);
+    expect(strict.invalid_reasons.join()).toMatch(/1 of 3 requests failed .*SB_HTTP_STATUS: 1/);
+    expect(s.valid).toBe(true);
+  });
+
+  it('flags a client that fell behind its schedule', () => {
+    const late = summarize(
+      trace.map((r) => ({ ...r, lateness_ms: 25 })),
+      { maxFailureRate: 1 },
+    );
+    expect(late.valid).toBe(false);
+    expect(late.invalid_reasons.join()).toMatch(/fell behind .* p99 send lateness 25.0 ms > 10 ms/);
+  });
+});
