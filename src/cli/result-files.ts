@@ -14,7 +14,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
 }
 
 export const toJsonl = (records: readonly RequestRecord[]) =>
-  records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
 /** Reads raw records; a bad line fails with its number and the field that is wrong. */
 export async function readJsonl(path: string): Promise<RequestRecord[]> {
