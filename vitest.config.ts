@@ -1,9 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { servebench } from './src/vitest/plugin.ts';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // The project's own tests: unit tests beside the code, end-to-end runs in test/e2e.
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The benchmark suites: `npx vitest run suites/saturation`.
+        plugins: [servebench({ target: 'auto' })],
+        test: { name: 'suites', include: ['suites/**/*.test.ts'] },
+      },
+    ],
   },
 });

@@ -1,0 +1,94 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { BaselineKey } from '../report/schema.ts';
+import { slug } from '../vitest/slug.ts';
+import { type BaselineEntry, type BaselineFile, baselineFileSchema } from './entry.ts';
+
+export class BaselineError extends Error {
+  readonly code = 'SB_BASELINE';
+  readonly hint: string;
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = 'BaselineError';
+    this.hint = hint;
+  }
+}
+
+/** One file per experiment point; entries inside it differ by hardware, model or profile. */
+export const baselinePath = (dir: string, key: BaselineKey) =>
+  join(dir, slug(key.experiment), `${slug(key.point)}.json`);
+
+export async function readBaselineFile(path: string): Promise<BaselineFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, entries: [] };
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BaselineError(
+      `${path} is not valid JSON: ${(error as Error).message}`,
+      're-record it with `npx vitest run -u`',
+    );
+  }
+  const parsed = baselineFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BaselineError(
+      `${path}: field '${issue?.path.join('.')}' ${issue?.message}`,
+      'fix the file or re-record it with `npx vitest run -u`',
+    );
+  }
+  return parsed.data;
+}
+
+const keyFields = ['experiment', 'point', 'hardware', 'model', 'profile'] as const;
+const sameKey = (a: BaselineKey, b: BaselineKey) => keyFields.every((f) => a[f] === b[f]);
+
+export type Lookup =
+  | { entry: BaselineEntry }
+  | { entry: null; nearest: { entry: BaselineEntry; differing: string[] } | null };
+
+/** The entry with this exact key, or the nearest one and the key fields that differ. */
+export function findEntry(file: BaselineFile, key: BaselineKey): Lookup {
+  const exact = file.entries.find((e) => sameKey(e.key, key));
+  if (exact) return { entry: exact };
+  let nearest: { entry: BaselineEntry; differing: string[] } | null = null;
+  for (const entry of file.entries) {
+    const differing = keyFields
+      .filter((f) => entry.key[f] !== key[f])
+      .map((f) => `${f}: baseline '${entry.key[f]}' vs this run '${key[f]}'`);
+    if (!nearest || differing.length < nearest.differing.length) nearest = { entry, differing };
+  }
+  return { entry: null, nearest };
+}
+
+/** Adds or replaces the entry with the same key; sorted keys, atomic rename. */
+export async function writeEntry(dir: string, entry: BaselineEntry): Promise<string> {
+  const path = baselinePath(dir, entry.key);
+  const file = await readBaselineFile(path);
+  const entries = [...file.entries.filter((e) => !sameKey(e.key, entry.key)), entry].sort((a, b) =>
+    JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)),
+  );
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${stableStringify({ schemaVersion: 1, entries })}\n`);
+  await rename(temp, path);
+  return path;
+}
+
+/** JSON with object keys sorted at every level, two-space indented: diffs stay small and stable. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v,
+    2,
+  );
+}

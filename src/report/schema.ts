@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Bumped on any incompatible change of results.json; docs/results.schema.json is generated from this. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** What a baseline is keyed by: what the experiment holds fixed. */
+export const baselineKeySchema = z.strictObject({
+  experiment: z.string(),
+  /** Test name inside the experiment (one load point). */
+  point: z.string(),
+  /** GPU model and count (e.g. "NVIDIA H100 80GB HBM3 x1"), or "simulated:<gpu> x<n>". */
+  hardware: z.string(),
+  model: z.string(),
+  /** Stable description of the load profile (arrival, bounds, dataset, seed). */
+  profile: z.string(),
+});
+
+/** What is under test: recorded and diffed, not part of the key. */
+export const underTestSchema = z.strictObject({
+  target: z.enum(['sim', 'process', 'container', 'url']),
+  /** Image tag and digest, simulator version, or the command. */
+  server: z.string(),
+  serverArgs: z.array(z.string()),
+});
+
+export const verdictSchema = z.strictObject({
+  metric: z.string(),
+  direction: z.enum(['lower-is-better', 'higher-is-better']),
+  baseline: z.number(),
+  current: z.number(),
+  /** (current - baseline) / baseline. */
+  change: z.number(),
+  /** 95% bootstrap CI of the relative change. */
+  ci: z.tuple([z.number(), z.number()]).nullable(),
+  tolerance: z.number(),
+  verdict: z.enum(['ok', 'improved', 'regressed', 'insufficient-samples']),
+});
+
+export const baselineOutcomeSchema = z.strictObject({
+  status: z.enum(['matched', 'regressed', 'new', 'updated', 'missing', 'skipped']),
+  verdicts: z.array(verdictSchema),
+  /** Under-test fields of the baseline, to show what changed. */
+  baselineUnderTest: underTestSchema.nullable(),
+  message: z.string().optional(),
+});
+
+export const sloCheckSchema = z.strictObject({
+  metric: z.string(),
+  limit: z.number(),
+  measured: z.number(),
+  ci: z.tuple([z.number(), z.number()]).nullable(),
+  pass: z.boolean(),
+});
+
+/** One load run inside an experiment (one `runLoad` call in a test). */
+export const pointResultSchema = z.strictObject({
+  experiment: z.string(),
+  test: z.string(),
+  file: z.string(),
+  key: baselineKeySchema,
+  underTest: underTestSchema,
+  simulated: z.boolean(),
+  /** The swept variable's value for charts (offered rate, GPU count, MPS %...), if any. */
+  x: z.number().nullable(),
+  xLabel: z.string().nullable(),
+  /** Offered load in req/s (null for closed loop / infinite). */
+  offeredRate: z.number().nullable(),
+  summary: z.record(z.string(), z.unknown()),
+  valid: z.boolean(),
+  invalidReasons: z.array(z.string()),
+  /** Raw per-request records (JSONL), relative to the results directory. */
+  rawFile: z.string(),
+  slo: z.array(sloCheckSchema),
+  baseline: baselineOutcomeSchema.nullable(),
+  state: z.enum(['passed', 'failed', 'skipped']),
+  errors: z.array(z.string()),
+});
+
+export const resultsFileSchema = z.strictObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  target: z.string(),
+  simulated: z.boolean(),
+  /** Why this target was chosen (e.g. "auto: no GPU found, using the simulator"). */
+  targetReason: z.string(),
+  gpus: z.array(z.string()),
+  points: z.array(pointResultSchema),
+});
+
+export type BaselineKey = z.infer<typeof baselineKeySchema>;
+export type UnderTest = z.infer<typeof underTestSchema>;
+export type Verdict = z.infer<typeof verdictSchema>;
+export type BaselineOutcome = z.infer<typeof baselineOutcomeSchema>;
+export type SloCheck = z.infer<typeof sloCheckSchema>;
+export type PointResult = z.infer<typeof pointResultSchema>;
+export type ResultsFile = z.infer<typeof resultsFileSchema>;

@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import type { ServerSpec } from '../config/server-spec.ts';
+import { version } from '../version.ts';
+import { freePort, startChildServer } from './child-server.ts';
+import type { Reaper } from './reaper.ts';
+import type { RunningServer, StartContext, Target } from './target.ts';
+
+const simMain = fileURLToPath(new URL('../sim/main.ts', import.meta.url));
+
+/** The embedded simulator in a child process: never in the load generator's process. */
+export class SimTarget implements Target {
+  readonly kind = 'sim';
+  private readonly reaper: Reaper;
+  constructor(reaper: Reaper) {
+    this.reaper = reaper;
+  }
+
+  async start(spec: ServerSpec, context: StartContext): Promise<RunningServer> {
+    const port = await freePort();
+    const args = [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--model',
+      spec.model,
+      '--gpu',
+      spec.simGpu,
+      ...(spec.mpsActiveThreadPercentage
+        ? ['--mps-active-thread-percentage', String(spec.mpsActiveThreadPercentage)]
+        : []),
+      ...spec.args,
+    ];
+    return startChildServer({
+      command: process.execPath,
+      args: [simMain, ...args],
+      env: { ...process.env, ...spec.env },
+      startupTimeoutMs: spec.startupTimeoutS * 1000,
+      reaper: this.reaper,
+      info: {
+        url: `http://127.0.0.1:${port}`,
+        model: spec.model,
+        target: 'sim',
+        simulated: true,
+        hardware: `simulated:${spec.simGpu} x${spec.gpus}`,
+        server: `servebench-sim ${version}`,
+        serverArgs: args.slice(4),
+        gpus: context.gpus,
+      },
+    });
+  }
+}

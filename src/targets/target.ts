@@ -1,0 +1,47 @@
+import type { ServerSpec } from '../config/server-spec.ts';
+
+/** What a started server tells the experiment and the report. */
+export interface ServerInfo {
+  url: string;
+  model: string;
+  target: 'sim' | 'process' | 'container' | 'url';
+  simulated: boolean;
+  /** Baseline hardware class: "simulated:H100 x1", "NVIDIA H100 80GB HBM3 x2", ... */
+  hardware: string;
+  /** What is under test: simulator version, command, image@digest. */
+  server: string;
+  serverArgs: string[];
+  gpus: string[];
+}
+
+export interface RunningServer {
+  info: ServerInfo;
+  /** The last lines the server printed (for errors and reports). */
+  logs(): string[];
+  /** Resolves with an error when the server dies before stop() was called. */
+  exited: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+export interface StartContext {
+  /** GPUs leased to the test file that asked (ids as CUDA_VISIBLE_DEVICES wants them). */
+  gpus: string[];
+  /** GPU names by id, for the hardware class. */
+  gpuNames: Map<string, string>;
+}
+
+/** One way of getting a server: sim, process, container, url. */
+export interface Target {
+  readonly kind: ServerInfo['target'];
+  start(spec: ServerSpec, context: StartContext): Promise<RunningServer>;
+}
+
+export class ServerStartError extends Error {
+  readonly code = 'SB_SERVER_START';
+  readonly hint: string;
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = 'ServerStartError';
+    this.hint = hint;
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { beforeAll, TestRunner } from 'vitest';
+import type { LoadProfileInput } from '../config/load-profile.ts';
+import { loadProfileSchema } from '../config/load-profile.ts';
+import { parseConfig } from '../config/parse.ts';
+import type { ServerSpecInput } from '../config/server-spec.ts';
+import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
+import type { BaselineKey } from '../report/schema.ts';
+import type { ServerInfo } from '../targets/target.ts';
+import { callBroker } from './broker.ts';
+import type { PointMeta } from './meta.ts';
+import { describeProfile } from './profile-key.ts';
+import { slug } from './slug.ts';
+
+/** A server declared by an experiment; its fields are filled in once `beforeAll` has run. */
+export interface ServerHandle {
+  /** Null until the server is ready (inside tests it always is). */
+  info: ServerInfo | null;
+}
+
+/** What `runLoad` returns in a suite: the load engine's result plus where it ran. */
+export interface ExperimentResult extends LoadResult {
+  server: ServerInfo;
+  key: BaselineKey;
+  experiment: string;
+  test: string;
+}
+
+/**
+ * Declares the server this experiment (describe block) needs; it is started (or reused) in
+ * `beforeAll`, on the GPUs leased to this test file. Call it inside `describe`.
+ */
+export function useServer(spec: ServerSpecInput = {}): ServerHandle {
+  const handle: ServerHandle = { info: null };
+  beforeAll(async () => {
+    handle.info = await callBroker<ServerInfo>('/servers', {
+      spec,
+      leaseId: process.env.SERVEBENCH_LEASE_ID,
+    });
+  });
+  return handle;
+}
+
+export interface PointOptions {
+  /** Value of the swept variable for tables and charts (offered rate, GPU count, MPS %...). */
+  x?: number;
+  xLabel?: string;
+}
+
+/**
+ * Runs one load profile against the experiment's server (one test = one load point), saves the
+ * raw records and hands the point to the reporter. A server that died during the run fails
+ * the test with its last log lines.
+ */
+export async function runLoad(
+  server: ServerHandle,
+  profile: Omit<LoadProfileInput, 'baseUrl'>,
+  point: PointOptions = {},
+): Promise<ExperimentResult> {
+  const info = server.info;
+  if (!info)
+    throw new Error(
+      'servebench: the server is not ready; call runLoad inside a test of the describe that called useServer',
+    );
+  const test = TestRunner.getCurrentTest();
+  if (!test) throw new Error('servebench: runLoad must be called inside a test');
+  const experiment = test.suite?.name ?? test.file.name;
+  const parsed = parseConfig(
+    loadProfileSchema,
+    { model: info.model, ...profile, baseUrl: info.url },
+    'load profile',
+  );
+
+  let lastLog = 0;
+  const result = await runLoadEngine(parsed, {
+    onProgress: (p) => {
+      if (p.elapsedS - lastLog < 10) return;
+      lastLog = p.elapsedS;
+      console.log(
+        `[servebench] ${experiment} › ${test.name}: ${p.done}${p.total ? `/${p.total}` : ''} requests, ` +
+          `${p.currentRate.toFixed(1)} req/s, p99 TTFT ${p.p99TtftMs.toFixed(0)} ms`,
+      );
+    },
+  });
+
+  const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', { url: info.url });
+  if (!status.alive) {
+    throw new Error(
+      `the ${info.target} server died during the load run; last log lines:\n${status.logs.join('\n')}`,
+    );
+  }
+
+  const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
+  const rawPath = join(resultsDir, 'raw', slug(experiment), `${slug(test.name)}.jsonl`);
+  await mkdir(dirname(rawPath), { recursive: true });
+  await writeFile(rawPath, `${result.records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+
+  const key: BaselineKey = {
+    experiment,
+    point: test.name,
+    hardware: info.hardware,
+    model: info.model,
+    profile: describeProfile(result.profile),
+  };
+  const arrival = result.profile.arrival;
+  const meta: PointMeta = {
+    experiment,
+    test: test.name,
+    file: test.file.name,
+    key,
+    underTest: { target: info.target, server: info.server, serverArgs: info.serverArgs },
+    simulated: info.simulated,
+    x: point.x ?? null,
+    xLabel: point.xLabel ?? null,
+    offeredRate: 'rate' in arrival ? arrival.rate : null,
+    summary: result.summary,
+    valid: result.summary.valid,
+    invalidReasons: result.summary.invalid_reasons,
+    rawFile: relative(resultsDir, rawPath),
+    slo: [],
+    baseline: null,
+    pendingBaseline: null,
+  };
+  test.meta.servebench = meta;
+  return { ...result, server: info, key, experiment, test: test.name };
+}

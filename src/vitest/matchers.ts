@@ -1,0 +1,168 @@
+import { expect } from 'vitest';
+import { compareSamples, defaultCompareOptions } from '../baseline/compare.ts';
+import type { BaselineEntry } from '../baseline/entry.ts';
+import { samplesFromRecords } from '../baseline/samples.ts';
+import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import type { BaselineOutcome, Verdict } from '../report/schema.ts';
+import type { ExperimentResult } from './api.ts';
+import { checkSlo, formatSloTable, type Slo } from './slo.ts';
+
+interface MatcherContext {
+  task?: { meta: { servebench?: import('./meta.ts').PointMeta } };
+}
+
+const invalidMessage = (r: ExperimentResult) =>
+  `the load run is invalid, so its numbers can't be trusted:\n${r.summary.invalid_reasons.map((x) => `  - ${x}`).join('\n')}`;
+
+function asResult(received: unknown): ExperimentResult {
+  const r = received as ExperimentResult;
+  if (!r?.summary || !r.records || !r.key)
+    throw new TypeError('expected the result of servebench runLoad(server, profile)');
+  return r;
+}
+
+function toMeetSLO(this: MatcherContext, received: unknown, slo: Slo) {
+  const result = asResult(received);
+  if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
+  const checks = checkSlo(slo, result.summary);
+  const meta = this.task?.meta.servebench;
+  if (meta) meta.slo = [...meta.slo, ...checks];
+  const pass = checks.every((c) => c.pass);
+  return {
+    pass,
+    message: () =>
+      `${pass ? 'SLO met' : 'SLO not met'} (${result.experiment} › ${result.test}):\n${formatSloTable(checks)}`,
+  };
+}
+
+export interface BaselineOptions {
+  /** Relative change tolerated per metric name, or `default`. */
+  tolerance?: Record<string, number>;
+}
+
+async function toMatchBaseline(this: MatcherContext, received: unknown, options: BaselineOptions = {}) {
+  const result = asResult(received);
+  if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
+  const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
+  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
+  const path = baselinePath(dir, result.key);
+  const samples = samplesFromRecords(result.records);
+  const candidate: BaselineEntry = {
+    key: result.key,
+    underTest: {
+      target: result.server.target,
+      server: result.server.server,
+      serverArgs: result.server.serverArgs,
+    },
+    recordedAt: new Date().toISOString(),
+    summary: headline(result.summary),
+    samples,
+  };
+  const lookup = findEntry(await readBaselineFile(path), result.key);
+  const meta = this.task?.meta.servebench;
+  const settle = (outcome: BaselineOutcome, pending: BaselineEntry | null) => {
+    if (meta) {
+      meta.baseline = outcome;
+      meta.pendingBaseline = pending;
+    }
+  };
+
+  if (mode === 'all') {
+    settle(
+      { status: 'updated', verdicts: [], baselineUnderTest: lookup.entry?.underTest ?? null },
+      candidate,
+    );
+    return { pass: true, message: () => 'baseline re-recorded (-u)' };
+  }
+  if (!lookup.entry) {
+    const near = lookup.nearest
+      ? `\nnearest baseline differs in:\n  ${lookup.nearest.differing.join('\n  ')}`
+      : '';
+    if (mode === 'none') {
+      const message = `no baseline for ${result.experiment} › ${result.test} on ${result.key.hardware} in ${path}${near}\nrecord one with: npx vitest run ${result.server.target === 'sim' ? '' : '<suite> '}-u (and commit ${dir})`;
+      settle({ status: 'missing', verdicts: [], baselineUnderTest: null, message }, null);
+      return { pass: false, message: () => message };
+    }
+    settle({ status: 'new', verdicts: [], baselineUnderTest: null }, candidate);
+    return { pass: true, message: () => 'new baseline recorded' };
+  }
+
+  const tolerance = {
+    ...defaultCompareOptions.tolerance,
+    ...JSON.parse(process.env.SERVEBENCH_TOLERANCE ?? '{}'),
+    ...options.tolerance,
+  };
+  const verdicts = compareSamples(lookup.entry.samples, samples, { ...defaultCompareOptions, tolerance });
+  const regressed = verdicts.some((v) => v.verdict === 'regressed');
+  settle(
+    { status: regressed ? 'regressed' : 'matched', verdicts, baselineUnderTest: lookup.entry.underTest },
+    null,
+  );
+  return {
+    pass: !regressed,
+    message: () =>
+      `${regressed ? 'regression against the baseline' : 'matches the baseline'} (${result.experiment} › ${result.test}, ${path}):\n` +
+      formatVerdicts(verdicts) +
+      underTestDiff(lookup.entry as BaselineEntry, candidate),
+  };
+}
+
+function headline(summary: Record<string, unknown>): Record<string, number> {
+  const keys = [
+    'request_throughput',
+    'output_throughput',
+    'p50_ttft_ms',
+    'p99_ttft_ms',
+    'p50_tpot_ms',
+    'p99_tpot_ms',
+    'p99_itl_ms',
+    'p99_e2el_ms',
+    'completed',
+    'failed',
+  ];
+  return Object.fromEntries(
+    keys
+      .filter((k) => typeof summary[k] === 'number')
+      .map((k) => [k, Math.round((summary[k] as number) * 100) / 100]),
+  );
+}
+
+export function formatVerdicts(verdicts: readonly Verdict[]): string {
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  const rows = verdicts.map((v) => [
+    v.metric,
+    v.baseline.toFixed(2),
+    v.current.toFixed(2),
+    pct(v.change),
+    v.ci ? `[${pct(v.ci[0])}, ${pct(v.ci[1])}]` : '',
+    `±${(100 * v.tolerance).toFixed(0)}%`,
+    v.verdict.toUpperCase(),
+  ]);
+  const header = ['metric', 'baseline', 'measured', 'change', '95% CI', 'tolerance', 'verdict'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  return [header, ...rows]
+    .map((r) => `  ${r.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`)
+    .join('\n');
+}
+
+function underTestDiff(baseline: BaselineEntry, current: BaselineEntry): string {
+  const lines: string[] = [];
+  if (baseline.underTest.server !== current.underTest.server) {
+    lines.push(`  server: ${baseline.underTest.server} -> ${current.underTest.server}`);
+  }
+  const a = baseline.underTest.serverArgs.join(' ');
+  const b = current.underTest.serverArgs.join(' ');
+  if (a !== b) lines.push(`  server args: '${a}' -> '${b}'`);
+  return lines.length ? `\nwhat changed under test:\n${lines.join('\n')}` : '';
+}
+
+expect.extend({ toMeetSLO, toMatchBaseline });
+
+declare module 'vitest' {
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {
+    /** Passes when every SLO limit holds on a valid run; the message lists metric, target, measured, CI, verdict. */
+    toMeetSLO(slo: Slo): R;
+    /** Compares with the stored baseline (tolerance AND significance); records one per update mode. Await it. */
+    toMatchBaseline(options?: BaselineOptions): Promise<void>;
+  }
+}

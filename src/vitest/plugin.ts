@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vitest/config';
+import { parseConfig } from '../config/parse.ts';
+import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
+import { leasedPool } from '../pool/leased-pool.ts';
+import { ServebenchReporter } from '../report/reporter.ts';
+import { RunContext } from './run-context.ts';
+
+/** Model loads and long sweeps: Vitest's 5 s defaults would cut every experiment short. */
+const EXPERIMENT_TIMEOUT_MS = 60 * 60 * 1000;
+const setupFile = fileURLToPath(new URL('./setup.ts', import.meta.url));
+
+/**
+ * The servebench Vitest plugin: `plugins: [servebench({ target: 'auto' })]`. Sets the GPU-lease
+ * pool (maxWorkers = slots), long timeouts, the matchers and the reporter, and owns the servers.
+ */
+export function servebench(input: PluginOptionsInput = {}): Plugin {
+  const options = parseConfig(pluginOptionsSchema, input, 'servebench() options');
+  let context: RunContext | null = null;
+  return {
+    name: 'servebench',
+    async config(config) {
+      context = await RunContext.create(options, config.root ?? process.cwd());
+      const ctx = context;
+      const slots = ctx.leases.slots.length;
+      return {
+        test: {
+          pool: leasedPool(ctx.leases, { leaseEnv: (lease) => ctx.workerEnv(lease.id, lease.gpus) }),
+          maxWorkers: slots,
+          fileParallelism: slots > 1,
+          isolate: true,
+          testTimeout: EXPERIMENT_TIMEOUT_MS,
+          hookTimeout: EXPERIMENT_TIMEOUT_MS,
+          setupFiles: [setupFile],
+        },
+      };
+    },
+    configureVitest({ vitest }) {
+      const ctx = context;
+      if (!ctx) return;
+      const update = vitest.config.snapshotOptions.updateSnapshot;
+      ctx.updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
+      // Reporters are a root-level setting (a project's own are ignored), and configureVitest runs
+      // before Vitest builds them from the root config: add ours there.
+      const reporters = vitest.config.reporters as unknown[];
+      if (!reporters.some((r) => r instanceof ServebenchReporter))
+        reporters.push(new ServebenchReporter(ctx));
+      vitest.onClose(() => ctx.close());
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { isAbsolute, join } from 'node:path';
+import { applyEnvOverrides, type PluginOptions } from '../config/plugin-options.ts';
+import { detectGpus, type GpuInfo } from '../pool/gpus.ts';
+import { LeaseManager } from '../pool/leases.ts';
+import { ProcessTarget } from '../targets/process-target.ts';
+import { Reaper } from '../targets/reaper.ts';
+import { ServerManager } from '../targets/server-manager.ts';
+import { SimTarget } from '../targets/sim-target.ts';
+import type { Target } from '../targets/target.ts';
+import { UrlTarget } from '../targets/url-target.ts';
+import { Broker } from './broker.ts';
+
+export type UpdateMode = 'all' | 'new' | 'none';
+
+/**
+ * Everything the plugin owns in Vitest's main process: the chosen target, GPU slots and leases,
+ * the server manager, the broker and the reaper. Created once per Vitest instance.
+ */
+export class RunContext {
+  readonly options: PluginOptions;
+  readonly target: Target;
+  readonly targetReason: string;
+  readonly gpus: GpuInfo[];
+  readonly leases: LeaseManager;
+  readonly servers: ServerManager;
+  readonly resultsDir: string;
+  readonly baselinesDir: string;
+  readonly startedAt = new Date().toISOString();
+  updateMode: UpdateMode = 'new';
+  private readonly reaper = new Reaper();
+  private broker: Broker | null = null;
+  private brokerUrl: Promise<string> | null = null;
+
+  private constructor(options: PluginOptions, gpus: GpuInfo[], root: string) {
+    this.options = options;
+    this.gpus = gpus;
+    const resolve = (p: string) => (isAbsolute(p) ? p : join(root, p));
+    this.resultsDir = resolve(options.resultsDir);
+    this.baselinesDir = resolve(options.baselinesDir);
+    const { target, reason } = chooseTarget(options, gpus);
+    this.targetReason = reason;
+    this.target =
+      target === 'sim'
+        ? new SimTarget(this.reaper)
+        : target === 'url'
+          ? new UrlTarget(options.url ?? '')
+          : target === 'process'
+            ? new ProcessTarget(options.command, this.reaper)
+            : unsupported(target);
+    this.leases = new LeaseManager(slotsFor(options, gpus, target));
+    this.servers = new ServerManager(this.target);
+  }
+
+  static async create(input: PluginOptions, root: string): Promise<RunContext> {
+    const options = applyEnvOverrides(input, process.env);
+    const needGpus =
+      options.target === 'auto' || options.target === 'process' || options.target === 'container';
+    return new RunContext(options, needGpus ? await detectGpus() : [], root);
+  }
+
+  get simulated(): boolean {
+    return this.target.kind === 'sim';
+  }
+
+  /** The broker starts on first use (a worker starting), not when the config is merely loaded. */
+  ensureBroker(): Promise<string> {
+    this.brokerUrl ??= (async () => {
+      this.broker = new Broker({
+        leases: this.leases,
+        servers: this.servers,
+        gpuNames: new Map(this.gpus.map((g) => [g.index, g.name])),
+      });
+      return this.broker.listen();
+    })();
+    return this.brokerUrl;
+  }
+
+  async workerEnv(leaseId: string, gpus: string[]): Promise<Record<string, string>> {
+    return {
+      SERVEBENCH_BROKER_URL: await this.ensureBroker(),
+      SERVEBENCH_LEASE_ID: leaseId,
+      SERVEBENCH_RESULTS_DIR: this.resultsDir,
+      SERVEBENCH_BASELINES_DIR: this.baselinesDir,
+      SERVEBENCH_UPDATE: this.updateMode,
+      SERVEBENCH_TOLERANCE: JSON.stringify(this.options.tolerance),
+      ...(this.simulated ? {} : { CUDA_VISIBLE_DEVICES: gpus.join(',') }),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.servers.stopAll();
+    await this.broker?.close();
+    this.reaper.close();
+  }
+}
+
+function chooseTarget(options: PluginOptions, gpus: GpuInfo[]): { target: Target['kind']; reason: string } {
+  if (options.target !== 'auto')
+    return { target: options.target, reason: `target '${options.target}' configured` };
+  if (options.url) return { target: 'url', reason: 'auto: a URL was given' };
+  if (gpus.length > 0)
+    return { target: 'process', reason: `auto: ${gpus.length} GPU(s) found by nvidia-smi` };
+  return {
+    target: 'sim',
+    reason: 'auto: no GPU found (nvidia-smi lists none), so the embedded simulator serves',
+  };
+}
+
+function slotsFor(options: PluginOptions, gpus: GpuInfo[], target: Target['kind']): string[][] {
+  if (target === 'sim' || target === 'url') {
+    return Array.from({ length: options.simSlots }, (_, i) => [`virtual${i}`]);
+  }
+  if (options.gpus === 'auto') {
+    if (gpus.length === 0) throw new Error(`target '${target}' needs GPUs, and nvidia-smi lists none`);
+    return gpus.map((g) => [g.index]);
+  }
+  return options.gpus.map((slot) => (Array.isArray(slot) ? slot : [slot]));
+}
+
+function unsupported(target: string): never {
+  throw new Error(`target '${target}' is not available yet in this version of servebench`);
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { percentileKey } from '../metrics/summarize.ts';
+import type { SloCheck } from '../report/schema.ts';
+
+const statLimits = z
+  .strictObject({ mean: z.number().positive(), median: z.number().positive() })
+  .partial()
+  .catchall(z.number().positive());
+
+/**
+ * SLO targets: latency limits in ms by statistic (`mean`, `median`, `p50`, `p99`, `p99.9`...),
+ * the largest failed-request share, and the smallest throughput/goodput (req/s).
+ */
+export const sloSchema = z.strictObject({
+  ttft: statLimits.optional(),
+  tpot: statLimits.optional(),
+  itl: statLimits.optional(),
+  e2el: statLimits.optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  minThroughput: z.number().positive().optional(),
+  minGoodput: z.number().positive().optional(),
+});
+export type Slo = z.input<typeof sloSchema>;
+
+/** Every limit of the SLO against a run summary; higher-is-better limits are minimums. */
+export function checkSlo(sloInput: Slo, summary: Record<string, unknown>): SloCheck[] {
+  const slo = sloSchema.parse(sloInput);
+  const ci95 = (summary.ci95 ?? {}) as Record<string, [number, number]>;
+  const checks: SloCheck[] = [];
+  for (const metric of ['ttft', 'tpot', 'itl', 'e2el'] as const) {
+    for (const [stat, limit] of Object.entries(slo[metric] ?? {})) {
+      const prefix =
+        stat === 'mean' || stat === 'median' ? stat : percentileKey(Number(stat.replace(/^p/, '')));
+      const key = `${prefix}_${metric}_ms`;
+      const measured = summary[key];
+      if (typeof measured !== 'number') {
+        throw new Error(
+          `SLO ${metric}.${stat}: '${key}' was not computed; add ${stat.replace(/^p/, '')} to the profile's percentiles`,
+        );
+      }
+      checks.push({
+        metric: key,
+        limit: limit as number,
+        measured,
+        ci: ci95[key] ?? null,
+        pass: measured <= (limit as number),
+      });
+    }
+  }
+  const completed = Number(summary.completed ?? 0);
+  const failed = Number(summary.failed ?? 0);
+  if (slo.errorRate !== undefined) {
+    const rate = completed + failed > 0 ? failed / (completed + failed) : 1;
+    checks.push({
+      metric: 'error_rate',
+      limit: slo.errorRate,
+      measured: rate,
+      ci: null,
+      pass: rate <= slo.errorRate,
+    });
+  }
+  const minimums = [
+    ['request_throughput', slo.minThroughput],
+    ['request_goodput', slo.minGoodput],
+  ] as const;
+  for (const [key, limit] of minimums) {
+    if (limit === undefined) continue;
+    const measured = Number(summary[key] ?? 0);
+    checks.push({ metric: key, limit, measured, ci: null, pass: measured >= limit });
+  }
+  return checks;
+}
+
+export function formatSloTable(checks: readonly SloCheck[]): string {
+  const rows = checks.map((c) => {
+    const isMinimum = c.metric === 'request_throughput' || c.metric === 'request_goodput';
+    const unit = c.metric === 'error_rate' ? '' : isMinimum ? ' req/s' : ' ms';
+    const fmt = (x: number) =>
+      c.metric === 'error_rate' ? `${(100 * x).toFixed(2)}%` : `${x.toFixed(2)}${unit}`;
+    const ci = c.ci ? `[${c.ci[0].toFixed(1)}, ${c.ci[1].toFixed(1)}]` : '';
+    return [
+      c.metric,
+      `${isMinimum ? '>=' : '<='} ${fmt(c.limit)}`,
+      fmt(c.measured),
+      ci,
+      c.pass ? 'ok' : 'FAIL',
+    ];
+  });
+  const header = ['metric', 'target', 'measured', '95% CI', 'verdict'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  return [header, ...rows]
+    .map((r) => r.map((cell, i) => cell.padEnd(widths[i] as number)).join('  '))
+    .join('\n');
+}
