@@ -65,7 +65,11 @@ export class ServebenchReporter implements Reporter {
     const { markdown, charts } = renderMarkdown(results);
     await Promise.all(charts.map((chart) => writeFile(join(c.resultsDir, chart.file), chart.svg)));
     await writeFileAtomic(join(c.resultsDir, 'summary.md'), markdown);
-    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
+    if (process.env.GITHUB_STEP_SUMMARY) {
+      // Relative chart links don't resolve in a job summary: leave the images out there.
+      const { markdown: jobSummary } = renderMarkdown(results, { chartHref: null });
+      await appendFile(process.env.GITHUB_STEP_SUMMARY, `${jobSummary}\n`);
+    }
     const where = relative(process.cwd(), c.resultsDir) || '.';
     const lines = [`servebench: results in ${where}/summary.md and ${where}/results.json`];
     if (written.length > 0)

@@ -17,20 +17,12 @@ export class SimTarget implements Target {
 
   async start(spec: ServerSpec, context: StartContext): Promise<RunningServer> {
     const port = await freePort();
-    const args = [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--model',
-      spec.model,
-      '--gpu',
-      spec.simGpu,
-      ...(spec.mpsActiveThreadPercentage
-        ? ['--mps-active-thread-percentage', String(spec.mpsActiveThreadPercentage)]
-        : []),
+    // What is under test: the vLLM arguments. Model and GPU profile are part of the baseline key.
+    const serverArgs = [
+      ...(spec.mpsActiveThreadPercentage ? ['--mps-active-thread-percentage', String(spec.mpsActiveThreadPercentage)] : []),
       ...spec.args,
     ];
+    const args = ['--host', '127.0.0.1', '--port', String(port), '--model', spec.model, '--gpu', spec.simGpu, ...serverArgs];
     return startChildServer({
       command: process.execPath,
       args: [simMain, ...args],
@@ -44,7 +36,7 @@ export class SimTarget implements Target {
         simulated: true,
         hardware: `simulated:${spec.simGpu} x${spec.gpus}`,
         server: `servebench-sim ${version}`,
-        serverArgs: args.slice(4),
+        serverArgs,
         gpus: context.gpus,
       },
     });
