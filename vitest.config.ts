@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/e2e/fixture/**', '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

@@ -19,10 +19,22 @@ export class SimTarget implements Target {
     const port = await freePort();
     // What is under test: the vLLM arguments. Model and GPU profile are part of the baseline key.
     const serverArgs = [
-      ...(spec.mpsActiveThreadPercentage ? ['--mps-active-thread-percentage', String(spec.mpsActiveThreadPercentage)] : []),
+      ...(spec.mpsActiveThreadPercentage
+        ? ['--mps-active-thread-percentage', String(spec.mpsActiveThreadPercentage)]
+        : []),
       ...spec.args,
     ];
-    const args = ['--host', '127.0.0.1', '--port', String(port), '--model', spec.model, '--gpu', spec.simGpu, ...serverArgs];
+    const args = [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--model',
+      spec.model,
+      '--gpu',
+      spec.simGpu,
+      ...serverArgs,
+    ];
     return startChildServer({
       command: process.execPath,
       args: [simMain, ...args],
