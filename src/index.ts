@@ -18,6 +18,7 @@ export {
   type PointOptions,
   runLoad,
   type ServerHandle,
+  startServer,
   useServer,
 } from './vitest/api.ts';
 export type { BaselineOptions } from './vitest/matchers.ts';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../load/errors.ts';
+import { serve } from '../sim/serve.ts';
 import { runCommand } from './run-command.ts';
 import { summarizeCommand } from './summarize-command.ts';
 
@@ -7,7 +8,16 @@ const program = new Command('servebench')
   .description('LLM-serving benchmarks with vLLM-compatible metrics')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(runCommand())
-  .addCommand(summarizeCommand());
+  .addCommand(summarizeCommand())
+  .addCommand(
+    new Command('sim')
+      .description("start the embedded vLLM-compatible simulator (its own flags: 'servebench sim --help')")
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[flags...]')
+      .action((flags: string[]) => serve(flags)),
+  );
 
 try {
   await program.parseAsync(process.argv);

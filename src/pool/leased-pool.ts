@@ -1,4 +1,9 @@
-import { ForksPoolWorker, type PoolOptions, type PoolRunnerInitializer } from 'vitest/node';
+import {
+  ForksPoolWorker,
+  type PoolOptions,
+  type PoolRunnerInitializer,
+  type WorkerRequest,
+} from 'vitest/node';
 import type { Lease, LeaseManager } from './leases.ts';
 
 /** Env the pool gives each test file's worker (on a copy: the env object is shared by all tasks). */
@@ -20,16 +25,26 @@ export function leasedPool(leases: LeaseManager, env: LeaseEnv): PoolRunnerIniti
     }
 
     override async start(): Promise<void> {
-      this.lease = leases.acquire();
+      this.lease = await leases.acquire();
       this.env = { ...this.env, ...(await env.leaseEnv(this.lease)) };
       await super.start();
     }
 
+    override send(message: WorkerRequest): void {
+      // Vitest starts the next worker right after asking this one to stop, and calls stop() only
+      // once the worker has answered: the stop request is the moment the file is done.
+      if (message.type === 'stop') this.releaseLease();
+      super.send(message);
+    }
+
     override async stop(): Promise<void> {
-      // Released first: Vitest starts the next worker without awaiting this stop().
+      this.releaseLease();
+      await super.stop();
+    }
+
+    private releaseLease(): void {
       if (this.lease) leases.release(this.lease.id);
       this.lease = null;
-      await super.stop();
     }
   }
   return { name: 'servebench', createPoolWorker: (options) => new LeasedForksWorker(options) };

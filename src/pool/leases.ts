@@ -9,12 +9,14 @@ export class NoFreeSlotError extends Error {
 }
 
 /**
- * Hands out GPU slots. Never waits: Vitest gives a worker's start() 90 s, and maxWorkers is set
- * to the slot count, so a free slot always exists when a worker starts.
+ * Hands out GPU slots. With maxWorkers = slots a slot is free whenever a worker starts, except
+ * for the moment between one file finishing and its worker's lease coming back: acquire waits
+ * for that, briefly, well inside the 90 s Vitest gives a worker's start().
  */
 export class LeaseManager {
   private readonly free: string[][];
   private readonly held = new Map<string, string[]>();
+  private readonly waiters: Array<() => void> = [];
   private counter = 0;
   readonly slots: readonly string[][];
 
@@ -23,13 +25,24 @@ export class LeaseManager {
     this.free = slots.map((s) => [...s]);
   }
 
-  acquire(): Lease {
-    const gpus = this.free.shift();
-    if (!gpus) {
-      throw new NoFreeSlotError(
-        `all ${this.slots.length} GPU slots are leased; maxWorkers must not exceed the slot count`,
-      );
+  async acquire(waitMs = 30_000): Promise<Lease> {
+    const deadline = performance.now() + waitMs;
+    while (this.free.length === 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new NoFreeSlotError(
+          `all ${this.slots.length} GPU slot(s) stayed leased for ${waitMs / 1000} s; maxWorkers must not exceed the slot count`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
+    const gpus = this.free.shift() as string[];
     const id = `lease-${++this.counter}`;
     this.held.set(id, gpus);
     return { id, gpus };
@@ -40,6 +53,7 @@ export class LeaseManager {
     if (!gpus) return;
     this.held.delete(id);
     this.free.push(gpus);
+    this.waiters.shift()?.();
   }
 
   get(id: string): Lease | undefined {

@@ -34,12 +34,19 @@ export interface ExperimentResult extends LoadResult {
 export function useServer(spec: ServerSpecInput = {}): ServerHandle {
   const handle: ServerHandle = { info: null };
   beforeAll(async () => {
-    handle.info = await callBroker<ServerInfo>('/servers', {
-      spec,
-      leaseId: process.env.SERVEBENCH_LEASE_ID,
-    });
+    handle.info = (await startServer(spec)).info;
   });
   return handle;
+}
+
+/**
+ * Starts (or reuses) a server from inside a test, for experiments whose points each need their
+ * own server, such as an MPS thread-percentage sweep.
+ */
+export async function startServer(spec: ServerSpecInput = {}): Promise<ServerHandle> {
+  return {
+    info: await callBroker<ServerInfo>('/servers', { spec, leaseId: process.env.SERVEBENCH_LEASE_ID }),
+  };
 }
 
 export interface PointOptions {

@@ -10,7 +10,7 @@ const profile = (rate: number) =>
   ({
     arrival: { kind: 'poisson', rate },
     requests: Math.round(rate * 4),
-    dataset: { name: 'sharegpt', path: 'fixtures/sharegpt-small.json' },
+    dataset: { name: 'random', input_len: 1024, output_len: 128 },
     ignoreEos: true,
   }) as const;
 
@@ -20,7 +20,7 @@ for (const gpus of [1, 4]) {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
       gpus,
       simGpu: 'H100',
-      args: ['--data-parallel-size', String(gpus), '--max-num-seqs', '64'],
+      args: ['--data-parallel-size', String(gpus), '--max-num-seqs', '48'],
     });
 
     it.each(rates)('%i req/s offered', async (rate) => {

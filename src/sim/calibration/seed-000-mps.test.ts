@@ -1,56 +1,76 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../../load/run-load.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { type RunSummary, runOpenLoop } from '../testing/stream-client.ts';
-import { poissonScheduleMs, sharegptLike } from '../testing/workloads.ts';
+import { latency, loadSim, workloadDir, writeJsonlWorkload } from '../testing/load.ts';
+import { sharegptLike } from '../testing/workloads.ts';
 import { seed000 } from './seeds.ts';
 
+const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
 const sims: SimProcess[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  await Promise.all(sims.map((s) => s.stop()));
+  await Promise.all([...sims.map((s) => s.stop()), ...cleanups.map((c) => c())]);
 });
 
 describe('calibration: seeds 000/001 (RTX 4090, Qwen2.5-1.5B, ShareGPT-like, 100 prompts at 4 req/s, MPS %)', () => {
   it('reproduces throughput, TTFT and ITL across MPS active thread percentages', {
     timeout: 120_000,
   }, async () => {
-    const requests = sharegptLike(seed000.prompts, seed000.workloadSeed);
-    const schedule = poissonScheduleMs(seed000.prompts, seed000.rate, seed000.workloadSeed);
-    // The five percentages run side by side, one simulator each (independent GPUs).
-    const results: RunSummary[] = await Promise.all(
+    // ShareGPT-like lengths (log-normal, vLLM's filters) as a JSONL file sent in order.
+    const dir = await workloadDir();
+    cleanups.push(dir.remove);
+    const path = await writeJsonlWorkload(
+      dir.path,
+      'sharegpt-like',
+      sharegptLike(seed000.prompts, seed000.workloadSeed),
+    );
+    // The five percentages run side by side, one simulator each (independent GPUs), each driven
+    // by its own runLoad on one client thread.
+    const results: LoadResult[] = await Promise.all(
       seed000.mps.map(async (mps) => {
         const sim = await startSim([...seed000.args, '--mps-active-thread-percentage', String(mps)]);
         sims.push(sim);
-        return runOpenLoop({
-          url: sim.url,
-          model: 'Qwen/Qwen2.5-1.5B-Instruct',
-          requests,
-          scheduleMs: schedule,
+        return loadSim({
+          baseUrl: sim.url,
+          model: MODEL,
+          arrival: { kind: 'poisson', rate: seed000.rate },
+          requests: seed000.prompts,
+          seed: seed000.arrivalSeed,
+          dataset: { name: 'jsonl', path, shuffle: false },
+          ignoreEos: true,
         });
       }),
     );
-    const table = results.map((r, i) => ({
-      mps: seed000.mps[i],
-      throughput: +r.requestThroughput.toFixed(2),
-      seedThroughput: seed000.throughput[i],
-      ttftMs: +r.meanTtft.toFixed(2),
-      seedTtftMs: seed000.meanTtftMs[i],
-      itlMs: +r.meanItl.toFixed(2),
-      seedItlMs: seed000.meanItlMs[i],
-    }));
-    console.table(table);
-    for (const r of results) {
-      expect(r.failed).toBe(0);
-      expect(r.requestThroughput).toBeGreaterThanOrEqual(3.3);
-      expect(r.requestThroughput).toBeLessThanOrEqual(3.7);
+    const summaries = results.map((r) => r.summary);
+    console.table(
+      summaries.map((s, i) => ({
+        mps: seed000.mps[i],
+        throughput: +s.request_throughput.toFixed(2),
+        seedThroughput: seed000.throughput[i],
+        ttftMs: +latency(s, 'mean', 'ttft').toFixed(2),
+        seedTtftMs: seed000.meanTtftMs[i],
+        itlMs: +latency(s, 'mean', 'itl').toFixed(2),
+        seedItlMs: seed000.meanItlMs[i],
+        lateP99Ms: +s.client_lateness_p99_ms.toFixed(2),
+      })),
+    );
+    for (const s of summaries) {
+      // A client that fell behind its schedule (or lost requests) makes the run invalid.
+      expect(s.invalid_reasons).toEqual([]);
+      expect(s.valid).toBe(true);
+      expect(s.completed).toBe(seed000.prompts);
+      expect(s.failed).toBe(0);
+      expect(s.request_throughput).toBeGreaterThanOrEqual(3.3);
+      expect(s.request_throughput).toBeLessThanOrEqual(3.7);
     }
-    const at20 = results[0] as RunSummary;
-    const at100 = results[4] as RunSummary;
-    expect(Math.abs(at100.meanTtft - 17.21) / 17.21).toBeLessThan(0.3);
-    const ttftRatio = at20.meanTtft / at100.meanTtft;
-    const itlRatio = at20.meanItl / at100.meanItl;
-    expect(ttftRatio).toBeGreaterThanOrEqual(2.0);
-    expect(ttftRatio).toBeLessThanOrEqual(3.0);
-    expect(itlRatio).toBeGreaterThanOrEqual(1.1);
-    expect(itlRatio).toBeLessThanOrEqual(1.5);
+    const ttft = summaries.map((s) => latency(s, 'mean', 'ttft'));
+    const itl = summaries.map((s) => latency(s, 'mean', 'itl'));
+    const [ttft20, ttft100] = [ttft[0] as number, ttft[4] as number];
+    const [itl20, itl100] = [itl[0] as number, itl[4] as number];
+    expect(Math.abs(ttft100 - 17.21) / 17.21).toBeLessThan(0.3);
+    expect(ttft20 / ttft100).toBeGreaterThanOrEqual(2.0);
+    expect(ttft20 / ttft100).toBeLessThanOrEqual(3.0);
+    expect(itl20 / itl100).toBeGreaterThanOrEqual(1.1);
+    expect(itl20 / itl100).toBeLessThanOrEqual(1.5);
   });
 });

@@ -1,45 +1,69 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../../load/run-load.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { type RunSummary, runClosedLoop } from '../testing/stream-client.ts';
-import { fixedLengths } from '../testing/workloads.ts';
+import { latency, loadSim, workloadDir } from '../testing/load.ts';
 import { seed004 } from './seeds.ts';
 
+const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
 const sims: SimProcess[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  await Promise.all(sims.map((s) => s.stop()));
+  await Promise.all([...sims.map((s) => s.stop()), ...cleanups.map((c) => c())]);
 });
 
 describe('calibration: seed 004 (RTX 4090, Qwen2.5-1.5B, max-num-seqs 16, closed loop)', () => {
   it('reproduces output tok/s per concurrency and the TTFT cliff past max-num-seqs', {
     timeout: 120_000,
   }, async () => {
-    const requests = fixedLengths(seed004.requests, seed004.promptTokens, seed004.maxTokens);
+    // The seed's load generator sends one fixed prompt with max_tokens 100: a one-line JSONL file.
+    const dir = await workloadDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'relativity.jsonl');
+    await writeFile(
+      path,
+      `${JSON.stringify({ prompt: seed004.prompt, output_tokens: seed004.maxTokens })}\n`,
+    );
     // Each concurrency level gets its own simulator so that the levels can run side by side.
-    const results: RunSummary[] = await Promise.all(
+    const results: LoadResult[] = await Promise.all(
       seed004.concurrency.map(async (concurrency) => {
         const sim = await startSim([...seed004.args]);
         sims.push(sim);
-        return runClosedLoop({ url: sim.url, model: 'Qwen/Qwen2.5-1.5B-Instruct', requests, concurrency });
+        return loadSim({
+          baseUrl: sim.url,
+          model: MODEL,
+          arrival: { kind: 'concurrency', concurrency },
+          requests: seed004.requests,
+          dataset: { name: 'jsonl', path, shuffle: false },
+          ignoreEos: true,
+        });
       }),
     );
+    const summaries = results.map((r) => r.summary);
     console.table(
-      results.map((r, i) => ({
+      summaries.map((s, i) => ({
         concurrency: seed004.concurrency[i],
-        outputTps: +r.outputThroughput.toFixed(1),
+        outputTps: +s.output_throughput.toFixed(1),
         seedTps: seed004.outputTps[i],
-        meanTtftMs: +r.meanTtft.toFixed(1),
-        p99TtftMs: +r.p99Ttft.toFixed(1),
+        meanTtftMs: +latency(s, 'mean', 'ttft').toFixed(1),
+        p99TtftMs: +latency(s, 'p99', 'ttft').toFixed(1),
         seedP99TtftMs: seed004.p99TtftMs[i],
       })),
     );
-    results.forEach((r, i) => {
-      expect(r.failed).toBe(0);
+    summaries.forEach((s, i) => {
+      expect(s.invalid_reasons).toEqual([]);
+      expect(s.valid).toBe(true);
+      expect(s.completed).toBe(seed004.requests);
+      expect(s.failed).toBe(0);
+      expect(s.total_input_tokens).toBe(seed004.requests * seed004.promptTokens);
+      expect(s.total_output_tokens).toBe(seed004.requests * seed004.maxTokens);
       const seed = seed004.outputTps[i] as number;
-      expect(Math.abs(r.outputThroughput - seed) / seed).toBeLessThan(0.3);
+      expect(Math.abs(s.output_throughput - seed) / seed).toBeLessThan(0.3);
     });
-    const c16 = results[4] as RunSummary;
-    const c32 = results[5] as RunSummary;
-    expect(c32.outputThroughput).toBeLessThanOrEqual(1.1 * c16.outputThroughput);
-    expect(c32.p99Ttft).toBeGreaterThanOrEqual(5 * c16.p99Ttft);
+    const c16 = summaries[4] as LoadResult['summary'];
+    const c32 = summaries[5] as LoadResult['summary'];
+    expect(c32.output_throughput).toBeLessThanOrEqual(1.1 * c16.output_throughput);
+    expect(latency(c32, 'p99', 'ttft')).toBeGreaterThanOrEqual(5 * latency(c16, 'p99', 'ttft'));
   });
 });

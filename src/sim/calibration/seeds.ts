@@ -6,8 +6,15 @@ export const seed000 = {
   args: ['--gpu', 'RTX-4090', '--model', 'Qwen/Qwen2.5-1.5B-Instruct'],
   prompts: 100,
   rate: 4,
-  /** vllm bench serve uses one fixed seed; 100 Poisson arrivals vary throughput by +-10 % across seeds. */
+  /** Seed of the ShareGPT-like lengths (`sharegptLike`), written to a JSONL file in this order. */
   workloadSeed: 5,
+  /**
+   * The load profile's seed, which draws the Poisson arrivals. `vllm bench serve` uses one fixed
+   * seed, and 100 arrivals at 4 req/s span 24.75 s +- 2.5 s (1 sd) across seeds, which moves
+   * throughput by +-10 %. The seed's 3.57 req/s means its arrivals spanned ~26 s; so do ours
+   * with this seed (25.8 s).
+   */
+  arrivalSeed: 14,
   mps: [20, 40, 60, 80, 100],
   throughput: [3.47, 3.56, 3.57, 3.58, 3.57],
   meanTtftMs: [42.97, 25.5, 21.12, 17.95, 17.21],
@@ -26,7 +33,8 @@ export const seed004 = {
     '2048',
   ],
   requests: 50,
-  /** "Explain the theory of relativity in simple terms." is 10 Qwen tokens. */
+  /** The seed's prompt, sent every time; 10 Qwen tokens, and 10 of the simulator's tokenizer too. */
+  prompt: 'Explain the theory of relativity in simple terms.',
   promptTokens: 10,
   maxTokens: 100,
   concurrency: [1, 2, 4, 8, 16, 32],

@@ -1,15 +1,15 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { type ClientRequest, promptOf } from './workloads.ts';
+
+export { type ClientRequest, promptOf };
 
 /**
- * A small streaming client for the simulator's own tests and calibration: sends completions
- * with `ignore_eos` on a schedule (open loop) or at a fixed concurrency (closed loop), and
- * measures per request what `vllm bench serve` measures.
+ * A small streaming client for the simulator's own API tests and its real-time bench
+ * (`../bench/realtime.ts`): sends completions with `ignore_eos` on a schedule (open loop) or at a
+ * fixed concurrency (closed loop), and measures per request what `vllm bench serve` measures.
+ * The calibration tests do not use it: they run the project's load engine (`./load.ts`).
  */
-export interface ClientRequest {
-  readonly promptTokens: number;
-  readonly outputTokens: number;
-}
 
 export interface RequestTiming {
   readonly ok: boolean;
@@ -36,13 +36,6 @@ export interface RunSummary {
   readonly meanItl: number;
   readonly meanTpot: number;
   readonly timings: RequestTiming[];
-}
-
-/** Prompt text with exactly `tokens` tokens of the simulator's tokenizer (one " wN" each). */
-export function promptOf(tokens: number, salt: number): string {
-  let s = '';
-  for (let i = 0; i < tokens; i++) s += ` w${(i * 7919 + salt * 104729) % 99991}`;
-  return s;
 }
 
 function once(

@@ -1,4 +1,15 @@
-import type { ClientRequest } from './stream-client.ts';
+/** Lengths of one request of a test workload. */
+export interface ClientRequest {
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Prompt text with exactly `tokens` tokens of the simulator's tokenizer (one " wN" each). */
+export function promptOf(tokens: number, salt: number): string {
+  let s = '';
+  for (let i = 0; i < tokens; i++) s += ` w${(i * 7919 + salt * 104729) % 99991}`;
+  return s;
+}
 
 /** mulberry32: small seeded uniform generator for test workloads. */
 export function uniform(seed: number): () => number {
