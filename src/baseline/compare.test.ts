@@ -20,13 +20,14 @@ const verdictOf = (v: ReturnType<typeof compareSamples>, metric: string) =>
 describe('baseline comparison (tolerance AND significance)', () => {
   it('two runs of the same distribution are not a regression', () => {
     const v = compareSamples(samples(1, 100), samples(2, 100));
-    expect(v.every((x) => x.verdict === 'ok')).toBe(true);
+    expect(v.filter((x) => x.verdict !== 'insufficient-samples').every((x) => x.verdict === 'ok')).toBe(true);
+    expect(verdictOf(v, 'p90_ttft_ms')).toBe('ok');
   });
 
   it('a 40% slower server regresses latency and throughput, with CIs', () => {
     const v = compareSamples(samples(1, 100), samples(2, 140));
     expect(verdictOf(v, 'p50_ttft_ms')).toBe('regressed');
-    expect(verdictOf(v, 'p99_tpot_ms')).toBe('regressed');
+    expect(verdictOf(v, 'p90_tpot_ms')).toBe('regressed');
     expect(verdictOf(v, 'output_throughput')).toBe('regressed');
     const p50 = v.find((x) => x.metric === 'p50_ttft_ms');
     expect(p50?.change).toBeGreaterThan(0.25);
@@ -50,5 +51,15 @@ describe('baseline comparison (tolerance AND significance)', () => {
   it('a large change on a handful of samples is not judged', () => {
     const v = compareSamples(samples(1, 100, 5), samples(2, 300, 5));
     expect(verdictOf(v, 'p99_ttft_ms')).toBe('insufficient-samples');
+  });
+
+  it('judges p99 only with at least 5 samples beyond it (n >= 500), the median sooner', () => {
+    const v = compareSamples(samples(1, 100, 100), samples(2, 200, 100));
+    expect(verdictOf(v, 'p99_ttft_ms')).toBe('insufficient-samples');
+    expect(verdictOf(v, 'p90_ttft_ms')).toBe('regressed');
+    expect(verdictOf(v, 'p50_ttft_ms')).toBe('regressed');
+    expect(verdictOf(compareSamples(samples(1, 100, 600), samples(2, 200, 600)), 'p99_ttft_ms')).toBe(
+      'regressed',
+    );
   });
 });

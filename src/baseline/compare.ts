@@ -3,26 +3,40 @@ import { mean, percentileOfSorted, sorted } from '../metrics/stats.ts';
 import type { Verdict } from '../report/schema.ts';
 import type { BaselineSamples } from './entry.ts';
 
-/** A gated metric: a statistic of one sample set, and which way is worse. */
+/**
+ * A gated metric: a statistic of one sample set, and which way is worse. `tailShare` is the
+ * share of samples beyond a quantile (0.01 for p99): a quantile is judged only when at least
+ * MIN_TAIL_SAMPLES samples lie beyond it on both sides, since a bootstrap of p99 over 40
+ * samples pretends to a precision it does not have.
+ */
 export interface GateMetric {
   name: string;
   samples: keyof BaselineSamples;
   statistic: (values: Float64Array) => number;
+  tailShare: number;
   direction: Verdict['direction'];
 }
 
-const p = (q: number) => (values: Float64Array) => percentileOfSorted(values, q);
+const p = (q: number) => ({
+  statistic: (values: Float64Array) => percentileOfSorted(values, q),
+  tailShare: 1 - q / 100,
+});
+const MIN_TAIL_SAMPLES = 5;
 
 export const gateMetrics: readonly GateMetric[] = [
-  { name: 'p50_ttft_ms', samples: 'ttft', statistic: p(50), direction: 'lower-is-better' },
-  { name: 'p99_ttft_ms', samples: 'ttft', statistic: p(99), direction: 'lower-is-better' },
-  { name: 'p50_tpot_ms', samples: 'tpot', statistic: p(50), direction: 'lower-is-better' },
-  { name: 'p99_tpot_ms', samples: 'tpot', statistic: p(99), direction: 'lower-is-better' },
-  { name: 'p99_e2el_ms', samples: 'e2el', statistic: p(99), direction: 'lower-is-better' },
+  { name: 'p50_ttft_ms', samples: 'ttft', ...p(50), direction: 'lower-is-better' },
+  { name: 'p90_ttft_ms', samples: 'ttft', ...p(90), direction: 'lower-is-better' },
+  { name: 'p99_ttft_ms', samples: 'ttft', ...p(99), direction: 'lower-is-better' },
+  { name: 'p50_tpot_ms', samples: 'tpot', ...p(50), direction: 'lower-is-better' },
+  { name: 'p90_tpot_ms', samples: 'tpot', ...p(90), direction: 'lower-is-better' },
+  { name: 'p99_tpot_ms', samples: 'tpot', ...p(99), direction: 'lower-is-better' },
+  { name: 'p90_e2el_ms', samples: 'e2el', ...p(90), direction: 'lower-is-better' },
+  { name: 'p99_e2el_ms', samples: 'e2el', ...p(99), direction: 'lower-is-better' },
   {
     name: 'output_throughput',
     samples: 'outputTokensPerSecond',
     statistic: (v) => mean(v),
+    tailShare: 0.5,
     direction: 'higher-is-better',
   },
 ];
@@ -69,7 +83,8 @@ export function compareSamples(
       tolerance,
       verdict: 'insufficient-samples',
     };
-    if (base.length < options.minSamples || cur.length < options.minSamples || b === 0) return verdict;
+    const enough = (n: number) => n >= options.minSamples && n * metric.tailShare >= MIN_TAIL_SAMPLES;
+    if (!enough(base.length) || !enough(cur.length) || b === 0) return verdict;
     const changes = new Float64Array(options.resamples);
     const drawB = new Float64Array(base.length);
     const drawC = new Float64Array(cur.length);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { baselineKeySchema, underTestSchema } from '../report/schema.ts';
 
 /** Samples kept per metric: enough for a bootstrap, small enough to diff by eye. */
-export const MAX_SAMPLES = 400;
+export const MAX_SAMPLES = 1000;
 
 export const baselineSamplesSchema = z.strictObject({
   /** Per-request TTFT, TPOT, E2EL in ms (deterministic subsample). */

@@ -25,12 +25,15 @@ describe('calibration: seeds 000/001 (RTX 4090, Qwen2.5-1.5B, ShareGPT-like, 100
       sharegptLike(seed000.prompts, seed000.workloadSeed),
     );
     // The five percentages run side by side, one simulator each (independent GPUs), each driven
-    // by its own runLoad on one client thread.
+    // by its own runLoad. All simulators start before any load does: a process booting beside a
+    // run delays its first sends past the 10 ms lateness that makes a run invalid.
+    const started = await Promise.all(
+      seed000.mps.map((mps) => startSim([...seed000.args, '--mps-active-thread-percentage', String(mps)])),
+    );
+    sims.push(...started);
     const results: LoadResult[] = await Promise.all(
-      seed000.mps.map(async (mps) => {
-        const sim = await startSim([...seed000.args, '--mps-active-thread-percentage', String(mps)]);
-        sims.push(sim);
-        return loadSim({
+      started.map((sim) =>
+        loadSim({
           baseUrl: sim.url,
           model: MODEL,
           arrival: { kind: 'poisson', rate: seed000.rate },
@@ -38,8 +41,8 @@ describe('calibration: seeds 000/001 (RTX 4090, Qwen2.5-1.5B, ShareGPT-like, 100
           seed: seed000.arrivalSeed,
           dataset: { name: 'jsonl', path, shuffle: false },
           ignoreEos: true,
-        });
-      }),
+        }),
+      ),
     );
     const summaries = results.map((r) => r.summary);
     console.table(

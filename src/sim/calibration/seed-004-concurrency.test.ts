@@ -25,20 +25,21 @@ describe('calibration: seed 004 (RTX 4090, Qwen2.5-1.5B, max-num-seqs 16, closed
       path,
       `${JSON.stringify({ prompt: seed004.prompt, output_tokens: seed004.maxTokens })}\n`,
     );
-    // Each concurrency level gets its own simulator so that the levels can run side by side.
+    // Each concurrency level gets its own simulator so that the levels can run side by side; all
+    // simulators start before any load does, so that no process boots beside a run.
+    const started = await Promise.all(seed004.concurrency.map(() => startSim([...seed004.args])));
+    sims.push(...started);
     const results: LoadResult[] = await Promise.all(
-      seed004.concurrency.map(async (concurrency) => {
-        const sim = await startSim([...seed004.args]);
-        sims.push(sim);
-        return loadSim({
+      started.map((sim, i) =>
+        loadSim({
           baseUrl: sim.url,
           model: MODEL,
-          arrival: { kind: 'concurrency', concurrency },
+          arrival: { kind: 'concurrency', concurrency: seed004.concurrency[i] as number },
           requests: seed004.requests,
           dataset: { name: 'jsonl', path, shuffle: false },
           ignoreEos: true,
-        });
-      }),
+        }),
+      ),
     );
     const summaries = results.map((r) => r.summary);
     console.table(
