@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BaselineKey } from '../report/schema.ts';
-import { slug } from '../vitest/slug.ts';
+import { slugify } from '../report/slug.ts';
+import { writeFileAtomic } from '../report/write-atomic.ts';
 import { type BaselineEntry, type BaselineFile, baselineFileSchema } from './entry.ts';
 
 export class BaselineError extends Error {
@@ -16,7 +17,7 @@ export class BaselineError extends Error {
 
 /** One file per experiment point; entries inside it differ by hardware, model or profile. */
 export const baselinePath = (dir: string, key: BaselineKey) =>
-  join(dir, slug(key.experiment), `${slug(key.point)}.json`);
+  join(dir, slugify(key.experiment), `${slugify(key.point)}.json`);
 
 export async function readBaselineFile(path: string): Promise<BaselineFile> {
   let text: string;
@@ -74,10 +75,7 @@ export async function writeEntry(dir: string, entry: BaselineEntry): Promise<str
   const entries = [...file.entries.filter((e) => !sameKey(e.key, entry.key)), entry].sort((a, b) =>
     JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)),
   );
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${stableStringify({ schemaVersion: 1, entries })}\n`);
-  await rename(temp, path);
+  await writeFileAtomic(path, `${stableStringify({ schemaVersion: 1, entries })}\n`);
   return path;
 }
 

@@ -3,7 +3,9 @@ import { Command, Option } from 'commander';
 import type { Arrival, LoadProfileInput } from '../config/load-profile.ts';
 import type { DatasetSpecInput } from '../datasets/spec.ts';
 import { type LoadResult, runLoad } from '../load/run-load.ts';
+import { toJsonl } from '../metrics/record-files.ts';
 import { defaultPercentiles, latencyMetrics } from '../metrics/summarize.ts';
+import { writeFileAtomic } from '../report/write-atomic.ts';
 import {
   goodputEntry,
   integer,
@@ -16,7 +18,6 @@ import {
   requestRate,
 } from './flag-parsers.ts';
 import { renderProgress } from './progress-line.ts';
-import { toJsonl, writeFileAtomic } from './result-files.ts';
 import { renderSummaryTable } from './summary-table.ts';
 
 /** `servebench run`: flag names are `vllm bench serve`'s wherever the meaning is the same. */

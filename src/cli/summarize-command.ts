@@ -1,7 +1,8 @@
 import { Command } from 'commander';
+import { readJsonl } from '../metrics/record-files.ts';
 import { defaultPercentiles, type GoodputSlo, latencyMetrics, summarize } from '../metrics/summarize.ts';
+import { writeFileAtomic } from '../report/write-atomic.ts';
 import { goodputEntry, metricList, percentileList, positiveNumber } from './flag-parsers.ts';
-import { readJsonl, writeFileAtomic } from './result-files.ts';
 import { renderSummaryTable } from './summary-table.ts';
 
 /** `servebench summarize FILE.jsonl`: the result JSON recomputed from raw records alone. */

@@ -3,10 +3,10 @@ import { join, relative } from 'node:path';
 import type { Reporter, TestCase } from 'vitest/node';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { writeEntry } from '../baseline/store.ts';
-import { writeFileAtomic } from '../cli/result-files.ts';
 import type { RunContext } from '../vitest/run-context.ts';
 import { renderMarkdown } from './markdown.ts';
 import { type PointResult, RESULTS_SCHEMA_VERSION, type ResultsFile } from './schema.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /**
  * Persists what the experiments measured: results.json, raw JSONL (written by the tests),

@@ -1,17 +1,18 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, TestRunner } from 'vitest';
 import type { LoadProfileInput } from '../config/load-profile.ts';
 import { loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
 import type { ServerSpecInput } from '../config/server-spec.ts';
 import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
+import { toJsonl } from '../metrics/record-files.ts';
 import type { BaselineKey } from '../report/schema.ts';
+import { slugify } from '../report/slug.ts';
+import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { callBroker } from './broker.ts';
 import type { PointMeta } from './meta.ts';
 import { describeProfile } from './profile-key.ts';
-import { slug } from './slug.ts';
 
 /** A server declared by an experiment; its fields are filled in once `beforeAll` has run. */
 export interface ServerHandle {
@@ -99,9 +100,8 @@ export async function runLoad(
   }
 
   const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
-  const rawPath = join(resultsDir, 'raw', slug(experiment), `${slug(test.name)}.jsonl`);
-  await mkdir(dirname(rawPath), { recursive: true });
-  await writeFile(rawPath, `${result.records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  const rawPath = join(resultsDir, 'raw', slugify(experiment), `${slugify(test.name)}.jsonl`);
+  await writeFileAtomic(rawPath, toJsonl(result.records));
 
   const key: BaselineKey = {
     experiment,

@@ -1,17 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../load/errors.ts';
-import { type RequestRecord, requestRecordSchema } from '../metrics/record.ts';
-
-/** Writes via a temp file and rename, so a reader never sees half a file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, path);
-}
+import { type RequestRecord, requestRecordSchema } from './record.ts';
 
 export const toJsonl = (records: readonly RequestRecord[]) =>
   `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
