@@ -1,5 +1,40 @@
 import { z } from 'zod';
 
+/** container target: how the server container is made (see README, "Container target"). */
+export const containerOptionsSchema = z.strictObject({
+  /** Server image, pinned by tag; a spec's `image` overrides it. Its entrypoint must be the server. */
+  image: z.string().min(1).default('vllm/vllm-openai:v0.11.0'),
+  /** 'missing' pulls only when the image is not on the daemon; 'never' fails instead (local images). */
+  pullPolicy: z.enum(['missing', 'always', 'never']).default('missing'),
+  /** GPUs the container asks for: the test file's lease, every GPU, or none (CPU-only images). */
+  gpus: z.enum(['lease', 'all', 'none']).default('lease'),
+  /** Replaces the image's entrypoint (the server command); the server flags follow it. */
+  entrypoint: z.array(z.string()).min(1).optional(),
+  /** Model cache on the Docker host, bind-mounted at cacheMount; false: no mount. */
+  cacheDir: z.union([z.string().min(1), z.literal(false)]).default('~/.cache/huggingface'),
+  cacheMount: z.string().startsWith('/').default('/root/.cache/huggingface'),
+  /** IPC namespace; default 'host' (what vLLM asks for), 'private' when shmSize is set. */
+  ipc: z.enum(['host', 'private', 'shareable']).optional(),
+  /** /dev/shm size with a private IPC namespace, e.g. '16g'. */
+  shmSize: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*[kmgt]?b?$/i, "expected a size such as '16g' or '512m'")
+    .optional(),
+  /** Variables passed from this process's environment when set (masked in every log and error). */
+  passEnv: z.array(z.string().min(1)).default(['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']),
+  /** Extra labels on every container. */
+  labels: z.record(z.string(), z.string()).default({}),
+  /** Keep the server running after the run and reuse it when the whole spec matches. */
+  reuse: z.boolean().default(false),
+  /** A reused container idle this long (no run using it) is removed. */
+  idleTtlS: z.number().positive().default(600),
+  /** MPS control daemon: image (default: the server image) and command. */
+  mpsImage: z.string().min(1).optional(),
+  mpsCommand: z.array(z.string()).min(1).default(['nvidia-cuda-mps-control', '-f']),
+});
+
+export type ContainerOptions = z.infer<typeof containerOptionsSchema>;
+
 export const targetKinds = ['auto', 'container', 'process', 'sim', 'url'] as const;
 
 /** Options of `servebench()` in vitest.config.ts. */
@@ -22,6 +57,7 @@ export const pluginOptionsSchema = z.strictObject({
     .default('auto'),
   /** Parallel test files when simulating (each gets a virtual slot). Keep 1 on small machines. */
   simSlots: z.int().positive().default(1),
+  container: containerOptionsSchema.prefault({}),
   resultsDir: z.string().default('results'),
   baselinesDir: z.string().default('baselines'),
   /** Relative change tolerated before a baseline metric can regress; per metric or default. */

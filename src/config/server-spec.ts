@@ -14,6 +14,16 @@ export const serverSpecSchema = z.strictObject({
   simGpu: z.string().default('H100'),
   /** MPS active thread percentage for the server's process (20 = 20% of the SMs). */
   mpsActiveThreadPercentage: z.int().min(1).max(100).optional(),
+  /**
+   * Run an MPS control daemon for this server (container target: a companion container on the
+   * same GPUs). Default: on when mpsActiveThreadPercentage is set.
+   */
+  mps: z.boolean().optional(),
+  /** CUDA_MPS_PINNED_DEVICE_MEM_LIMIT for the server's process, e.g. '0=20G,1=20G'. */
+  mpsPinnedDeviceMemLimit: z
+    .string()
+    .regex(/^\d+=\d+[KMG]?(,\d+=\d+[KMG]?)*$/, "expected 'DEVICE=LIMIT[,...]', e.g. '0=20G'")
+    .optional(),
   startupTimeoutS: z.number().positive().default(900),
 });
 

@@ -55,7 +55,8 @@ export class ServebenchReporter implements Reporter {
       startedAt: c.startedAt,
       finishedAt: new Date().toISOString(),
       target: c.target.kind,
-      simulated: c.simulated,
+      // A container of the simulator image is simulated too: the points know.
+      simulated: this.points.every((p) => p.simulated),
       targetReason: c.targetReason,
       gpus: c.gpus.map((g) => `${g.index}: ${g.name} (${g.uuid})`),
       points: this.points,

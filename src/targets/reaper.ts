@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Parent side of the reaper: a detached watchdog process that kills every registered process
- * group when this process dies, however it dies (Vitest exits right after SIGINT, SIGKILL runs
- * no handlers). It notices through its stdin pipe closing.
+ * Parent side of the reaper: a detached watchdog process that cleans up when this process dies,
+ * however it dies (Vitest exits right after SIGINT, SIGKILL runs no handlers). It notices through
+ * its stdin pipe closing, then kills every registered process group, removes the registered runs'
+ * containers (by run label), and removes reused containers once they have been idle for their TTL.
  */
 export class Reaper {
   private child: ChildProcess | null = null;
@@ -18,15 +19,29 @@ export class Reaper {
     return this.child;
   }
 
+  private send(line: string): void {
+    this.ensure().stdin?.write(`${line}\n`);
+  }
+
   watch(pid: number): void {
-    this.ensure().stdin?.write(`watch ${pid}\n`);
+    this.send(`watch ${pid}`);
   }
 
   forget(pid: number): void {
     this.child?.stdin?.write(`forget ${pid}\n`);
   }
 
-  /** Normal shutdown: everything was stopped, the reaper can go. */
+  /** Containers labelled servebench.run=RUN_ID are removed when this process is gone. */
+  watchContainers(runId: string): void {
+    this.send(`run ${runId}`);
+  }
+
+  /** A reused container: removed once nobody has used it for `ttlMs` after this process is gone. */
+  watchIdle(containerId: string, ttlMs: number): void {
+    this.send(`idle ${containerId} ${Math.round(ttlMs)}`);
+  }
+
+  /** Normal shutdown: everything was stopped, the reaper can go (after idle TTLs, if any). */
   close(): void {
     this.child?.stdin?.end();
     this.child = null;

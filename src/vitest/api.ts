@@ -10,6 +10,7 @@ import type { BaselineKey } from '../report/schema.ts';
 import { slugify } from '../report/slug.ts';
 import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
+import { GpuSampler } from '../telemetry/gpu-sampler.ts';
 import { callBroker } from './broker.ts';
 import type { PointMeta } from './meta.ts';
 import { describeProfile } from './profile-key.ts';
@@ -80,6 +81,11 @@ export async function runLoad(
     'load profile',
   );
 
+  // GPU telemetry while the load runs, on the server's GPUs (never for simulated servers).
+  const sampler =
+    !info.simulated && info.gpus.length > 0 && process.env.SERVEBENCH_TELEMETRY !== '0'
+      ? GpuSampler.start({ gpus: info.gpus })
+      : null;
   let lastLog = 0;
   const result = await runLoadEngine(parsed, {
     onProgress: (p) => {
@@ -90,7 +96,8 @@ export async function runLoad(
           `${p.currentRate.toFixed(1)} req/s, p99 TTFT ${p.p99TtftMs.toFixed(0)} ms`,
       );
     },
-  });
+  }).finally(() => sampler?.stop());
+  const telemetry = await sampler?.stop();
 
   const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', { url: info.url });
   if (!status.alive) {
@@ -128,6 +135,7 @@ export async function runLoad(
     slo: [],
     baseline: null,
     pendingBaseline: null,
+    ...(telemetry ? { telemetry } : {}),
   };
   test.meta.servebench = meta;
   return { ...result, server: info, key, experiment, test: test.name };

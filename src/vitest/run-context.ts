@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { applyEnvOverrides, type PluginOptions } from '../config/plugin-options.ts';
 import { detectGpus, type GpuInfo } from '../pool/gpus.ts';
 import { LeaseManager } from '../pool/leases.ts';
+import { ContainerTarget } from '../targets/container/container-target.ts';
 import { ProcessTarget } from '../targets/process-target.ts';
 import { Reaper } from '../targets/reaper.ts';
 import { ServerManager } from '../targets/server-manager.ts';
@@ -39,16 +40,26 @@ export class RunContext {
     this.baselinesDir = resolve(options.baselinesDir);
     const { target, reason } = chooseTarget(options, gpus);
     this.targetReason = reason;
-    this.target =
-      target === 'sim'
-        ? new SimTarget(this.reaper)
-        : target === 'url'
-          ? new UrlTarget(options.url ?? '')
-          : target === 'process'
-            ? new ProcessTarget(options.command, this.reaper)
-            : unsupported(target);
+    this.target = this.createTarget(target);
     this.leases = new LeaseManager(slotsFor(options, gpus, target));
     this.servers = new ServerManager(this.target);
+  }
+
+  private createTarget(kind: Target['kind']): Target {
+    switch (kind) {
+      case 'sim':
+        return new SimTarget(this.reaper);
+      case 'url':
+        return new UrlTarget(this.options.url ?? '');
+      case 'process':
+        return new ProcessTarget(this.options.command, this.reaper);
+      case 'container':
+        return new ContainerTarget({
+          container: this.options.container,
+          reaper: this.reaper,
+          logsDir: join(this.resultsDir, 'container-logs'),
+        });
+    }
   }
 
   static async create(input: PluginOptions, root: string): Promise<RunContext> {
@@ -107,7 +118,9 @@ function chooseTarget(options: PluginOptions, gpus: GpuInfo[]): { target: Target
 }
 
 function slotsFor(options: PluginOptions, gpus: GpuInfo[], target: Target['kind']): string[][] {
-  if (target === 'sim' || target === 'url') {
+  // A container that asks for no GPU (a CPU image, the simulator image) needs no GPU to lease.
+  const noGpu = target === 'container' && options.container.gpus === 'none' && options.gpus === 'auto';
+  if (target === 'sim' || target === 'url' || noGpu) {
     return Array.from({ length: options.simSlots }, (_, i) => [`virtual${i}`]);
   }
   if (options.gpus === 'auto') {
@@ -115,8 +128,4 @@ function slotsFor(options: PluginOptions, gpus: GpuInfo[], target: Target['kind'
     return gpus.map((g) => [g.index]);
   }
   return options.gpus.map((slot) => (Array.isArray(slot) ? slot : [slot]));
-}
-
-function unsupported(target: string): never {
-  throw new Error(`target '${target}' is not available yet in this version of servebench`);
 }
