@@ -3,7 +3,6 @@
  * see docs/simulator.md); this module is for code that starts, configures or studies it.
  */
 
-export { measureSimRealtime, type RealtimeReport } from './bench/realtime.ts';
 export { parseCli, usage } from './cli.ts';
 export {
   resolveConfig,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SimProcess, startSim } from '../process.ts';
 import { getJson, metricValue, postJson } from '../testing/http.ts';
-import { promptOf } from '../testing/stream-client.ts';
+import { promptOf } from '../testing/workloads.ts';
 
 const started: SimProcess[] = [];
 afterAll(async () => {
