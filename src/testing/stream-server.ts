@@ -143,6 +143,8 @@ async function handle(
     );
   await sleep(options.ttftMs ?? 0);
   let produced = 0;
+  // Chunks go out on an absolute schedule, so per-chunk overhead does not stretch the ITL.
+  const firstChunkAt = performance.now();
   while (produced < maxTokens) {
     if (res.destroyed) return;
     const tokens = Math.min(tokensPerChunk, maxTokens - produced);
@@ -155,7 +157,9 @@ async function handle(
       if (fault === 'error-event') send(JSON.stringify({ error: { message: 'engine dead', code: 500 } }));
       if (fault === 'truncated-event') return void res.end('data: {"choices": [');
     }
-    if (produced < maxTokens && options.itlMs) await sleep(options.itlMs);
+    if (produced < maxTokens && options.itlMs) {
+      await sleep(Math.max(0, firstChunkAt + (produced / tokensPerChunk) * options.itlMs - performance.now()));
+    }
   }
   if (streamOptions.include_usage && fault !== 'no-usage') {
     send(
