@@ -6,6 +6,7 @@ import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
 import { uniqueSlugs } from './slug.ts';
 import { lineChart } from './svg-chart.ts';
+import { renderTelemetryTable } from './telemetry-table.ts';
 
 export interface MarkdownOptions {
   /**
@@ -48,6 +49,8 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     out.push(`## ${escapeMarkdown(experiment)}`, '', context(points), '', renderPointTable(points), '');
     const notes = renderPointNotes(points);
     if (notes) out.push(notes, '');
+    const telemetry = renderTelemetryTable(points);
+    if (telemetry) out.push(telemetry, '');
     const base = slug(experiment);
     for (const chart of experimentCharts(experiment, points)) {
       const file = `charts/${base}-${chart.kind}.svg`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pointTelemetrySchema } from '../telemetry/schema.ts';
 
 /** Bumped on any incompatible change of results.json; docs/results.schema.json is generated from this. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -72,6 +73,8 @@ export const pointResultSchema = z.strictObject({
   rawFile: z.string(),
   slo: z.array(sloCheckSchema),
   baseline: baselineOutcomeSchema.nullable(),
+  /** GPU telemetry sampled during the load (targets on GPUs only; absent when simulated). */
+  telemetry: pointTelemetrySchema.optional(),
   state: z.enum(['passed', 'failed', 'skipped']),
   errors: z.array(z.string()),
 });

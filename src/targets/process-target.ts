@@ -1,5 +1,7 @@
+import { request } from 'undici';
 import type { ServerSpec } from '../config/server-spec.ts';
 import { freePort, startChildServer } from './child-server.ts';
+import { MpsDaemon } from './mps-daemon.ts';
 import type { Reaper } from './reaper.ts';
 import { type RunningServer, ServerStartError, type StartContext, type Target } from './target.ts';
 
@@ -26,14 +28,61 @@ export function expandCommand(
   );
 }
 
-/** A server command (e.g. `vllm serve`) on the leased GPUs, for GPU hosts without Docker. */
+export interface ProcessTargetOptions {
+  /** The MPS control command; default $SERVEBENCH_MPS_CONTROL or `nvidia-cuda-mps-control`. */
+  mpsControl?: string;
+  /** Where MPS daemons' temporary pipe and log directories go (default: the OS temp directory). */
+  mpsParentDir?: string;
+}
+
+interface SharedDaemon {
+  daemon: Promise<MpsDaemon>;
+  users: number;
+}
+
+/**
+ * Whether this server gets an MPS control daemon of ours: `mps` says so, and by default a thread
+ * percentage asks for one; a spec that names its own CUDA_MPS_PIPE_DIRECTORY uses that daemon.
+ */
+export function wantsMpsDaemon(spec: ServerSpec): boolean {
+  if (spec.env.CUDA_MPS_PIPE_DIRECTORY !== undefined) return false;
+  return spec.mps ?? spec.mpsActiveThreadPercentage !== undefined;
+}
+
+/**
+ * What /version says about the server, when it is servebench's GPU stand-in
+ * (fixtures/gpu-server): its results are labelled so and keyed apart from vLLM's.
+ */
+async function standInVersion(url: string): Promise<string | null> {
+  try {
+    const response = await request(`${url}/version`, { headersTimeout: 3000, bodyTimeout: 3000 });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      return null;
+    }
+    const body = (await response.body.json()) as { standin?: unknown; version?: unknown };
+    return body.standin === true ? String(body.version) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A server command (e.g. `vllm serve`) on the leased GPUs, for GPU hosts without Docker. With
+ * MPS, the servers on the same GPUs share one MPS control daemon of ours (each with its own
+ * CUDA_MPS_ACTIVE_THREAD_PERCENTAGE), which quits when the last of them stops or dies.
+ */
 export class ProcessTarget implements Target {
   readonly kind = 'process';
   private readonly template: readonly string[];
   private readonly reaper: Reaper;
-  constructor(template: readonly string[] | undefined, reaper: Reaper) {
+  private readonly options: ProcessTargetOptions;
+  private readonly daemons = new Map<string, SharedDaemon>();
+
+  constructor(template: readonly string[] | undefined, reaper: Reaper, options: ProcessTargetOptions = {}) {
     this.template = template ?? defaultCommand;
     this.reaper = reaper;
+    this.options = options;
   }
 
   async start(spec: ServerSpec, context: StartContext): Promise<RunningServer> {
@@ -49,24 +98,85 @@ export class ProcessTarget implements Target {
     const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, CUDA_VISIBLE_DEVICES: gpus.join(',') };
     if (spec.mpsActiveThreadPercentage)
       env.CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = String(spec.mpsActiveThreadPercentage);
+    if (spec.mpsPinnedDeviceMemLimit) env.CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = spec.mpsPinnedDeviceMemLimit;
+    let release: () => Promise<void> = async () => {};
+    if (wantsMpsDaemon(spec)) {
+      const daemon = await this.acquireDaemon(gpus);
+      Object.assign(env, daemon.clientEnv);
+      let released: Promise<void> | null = null;
+      release = () => {
+        released ??= this.releaseDaemon(gpus);
+        return released;
+      };
+    }
     const names = [...new Set(gpus.map((g) => context.gpuNames.get(g) ?? 'unknown GPU'))].join('+');
-    return startChildServer({
-      command: command as string,
-      args,
-      env,
-      startupTimeoutMs: spec.startupTimeoutS * 1000,
-      reaper: this.reaper,
-      secrets: [process.env.HF_TOKEN ?? ''],
-      info: {
-        url: `http://127.0.0.1:${port}`,
-        model: spec.model,
-        target: 'process',
-        simulated: false,
-        hardware: `${names} x${gpus.length}`,
-        server: command as string,
-        serverArgs: spec.args,
-        gpus,
+    const url = `http://127.0.0.1:${port}`;
+    let server: RunningServer;
+    try {
+      server = await startChildServer({
+        command: command as string,
+        args,
+        env,
+        startupTimeoutMs: spec.startupTimeoutS * 1000,
+        reaper: this.reaper,
+        secrets: [process.env.HF_TOKEN ?? ''],
+        info: {
+          url,
+          model: spec.model,
+          target: 'process',
+          simulated: false,
+          hardware: `${names} x${gpus.length}`,
+          server: command as string,
+          serverArgs: spec.args,
+          gpus,
+        },
+      });
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    const standIn = await standInVersion(url);
+    if (standIn) {
+      server.info.hardware = `standin:${server.info.hardware}`;
+      server.info.server = `${standIn} (servebench GPU stand-in, not vLLM)`;
+    }
+    // A server that dies lets go of the daemon too; one that is stopped waits for it to quit.
+    void server.exited.then(release);
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        await release();
       },
-    });
+    };
+  }
+
+  private async acquireDaemon(gpus: readonly string[]): Promise<MpsDaemon> {
+    const key = gpus.join(',');
+    let shared = this.daemons.get(key);
+    if (!shared) {
+      const daemon = MpsDaemon.start({
+        gpus,
+        reaper: this.reaper,
+        ...(this.options.mpsControl ? { command: this.options.mpsControl } : {}),
+        ...(this.options.mpsParentDir ? { parentDir: this.options.mpsParentDir } : {}),
+      });
+      shared = { daemon, users: 0 };
+      this.daemons.set(key, shared);
+      daemon.catch(() => this.daemons.delete(key));
+    }
+    shared.users++;
+    return shared.daemon;
+  }
+
+  private async releaseDaemon(gpus: readonly string[]): Promise<void> {
+    const key = gpus.join(',');
+    const shared = this.daemons.get(key);
+    if (!shared) return;
+    shared.users--;
+    if (shared.users > 0) return;
+    this.daemons.delete(key);
+    const daemon = await shared.daemon.catch(() => null);
+    await daemon?.stop();
   }
 }
