@@ -158,7 +158,9 @@ async function handle(
       if (fault === 'truncated-event') return void res.end('data: {"choices": [');
     }
     if (produced < maxTokens && options.itlMs) {
-      await sleep(Math.max(0, firstChunkAt + (produced / tokensPerChunk) * options.itlMs - performance.now()));
+      await sleep(
+        Math.max(0, firstChunkAt + (produced / tokensPerChunk) * options.itlMs - performance.now()),
+      );
     }
   }
   if (streamOptions.include_usage && fault !== 'no-usage') {
