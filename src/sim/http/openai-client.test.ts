@@ -1,21 +1,7 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimProcess, startSim } from '../process.ts';
 
-/**
- * The official `openai` npm client, unchanged, against the simulator. `openai` is a dev
- * dependency the lead installs (`npm i -D openai`); until then this file is skipped.
- */
-const installed = (() => {
-  try {
-    createRequire(import.meta.url).resolve('openai');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-// A variable specifier keeps the type checker from requiring the package before it is installed.
+/** The official `openai` npm client (a dev dependency), unchanged, against the simulator. */
 const openaiModule = 'openai';
 
 interface Usage {
@@ -42,7 +28,7 @@ const MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 let sim: SimProcess;
 let client: OpenAIClient;
 
-describe.skipIf(!installed)('official openai client', () => {
+describe('official openai client', () => {
   beforeAll(async () => {
     sim = await startSim(['--model', MODEL, '--gpu', 'L4', '--max-model-len', '4096']);
     const { default: OpenAI } = (await import(openaiModule)) as { default: new (o: object) => OpenAIClient };
