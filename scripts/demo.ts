@@ -31,7 +31,7 @@ try {
   const bench = spawn(
     process.execPath,
     [
-      join(root, 'bin/servebench.js'),
+      join(root, 'src/cli/bin.ts'),
       'run',
       '--base-url',
       url,

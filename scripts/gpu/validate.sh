@@ -33,7 +33,7 @@ if [[ " $parts " == *" cli "* ]]; then
   nvidia-smi --query-gpu=index,uuid,utilization.gpu,memory.used,memory.total,clocks.sm,power.draw \
     --format=csv,noheader,nounits -lms 500 >"$out/cli-telemetry.csv" &
   smi=$!
-  sb() { node bin/servebench.js run --base-url http://127.0.0.1:8000 --save-result --result-dir "$out/cli" "$@"; }
+  sb() { node src/cli/bin.ts run --base-url http://127.0.0.1:8000 --save-result --result-dir "$out/cli" "$@"; }
   mark() { echo "$1 $(date +%s.%N)" >>"$out/cli-marks.txt"; }
   mark sharegpt-4rps-start
   sb --dataset-name sharegpt --dataset-path fixtures/sharegpt-small.json --request-rate 4 --num-prompts 100 \

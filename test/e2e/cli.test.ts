@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StreamServer, startStreamServer } from '../../src/testing/stream-server.ts';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../bin/servebench.js');
+const bin = join(import.meta.dirname, '../../src/cli/bin.ts');
 
 /** Runs the real CLI in a child process on this Node; resolves even on a non-zero exit. */
 async function servebench(args: string[], cwd: string) {
