@@ -1,9 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { RequestRecord } from '../metrics/record.ts';
+import { modulePath } from '../runtime/module-path.ts';
 import { startEventLoopMonitor } from './event-loop-monitor.ts';
 import { runShard, type ShardPlan } from './shard.ts';
 import { LocalSlots, SharedSlots, UnlimitedSlots } from './slots.ts';
 import type { WorkerInput, WorkerMessage } from './worker.ts';
+
+const workerEntry = modulePath(import.meta.url, './worker');
 
 export type ExecutionPlan = Omit<ShardPlan, 'shardIndex' | 'shardCount' | 'startEpochMs'>;
 
@@ -62,7 +65,7 @@ async function executeInWorkers(plan: ExecutionPlan, options: ExecutionOptions):
       slotsBuffer,
       counterBuffer,
     };
-    return new Worker(new URL('./worker.ts', import.meta.url), { workerData: input });
+    return new Worker(workerEntry, { workerData: input });
   });
   const onAbort = () => {
     for (const w of workers) w.postMessage('abort');

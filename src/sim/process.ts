@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { modulePath } from '../runtime/module-path.ts';
 
 /** The simulator's entry point, for anything that starts it as a process. */
-export const SIM_ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
+export const SIM_ENTRY = modulePath(import.meta.url, './main');
 
 export interface SimProcess {
   readonly url: string;

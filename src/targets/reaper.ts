@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { modulePath } from '../runtime/module-path.ts';
 
 /**
  * Parent side of the reaper: a detached watchdog process that cleans up when this process dies,
@@ -12,7 +12,7 @@ export class Reaper {
 
   private ensure(): ChildProcess {
     if (this.child) return this.child;
-    const entry = fileURLToPath(new URL('./reaper-main.ts', import.meta.url));
+    const entry = modulePath(import.meta.url, './reaper-main');
     this.child = spawn(process.execPath, [entry], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     this.child.unref();
     (this.child.stdin as NodeJS.WritableStream & { unref?: () => void }).unref?.();

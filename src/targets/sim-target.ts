@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import type { ServerSpec } from '../config/server-spec.ts';
+import { SIM_ENTRY } from '../sim/process.ts';
 import { version } from '../version.ts';
 import { freePort, startChildServer } from './child-server.ts';
 import type { Reaper } from './reaper.ts';
 import type { RunningServer, StartContext, Target } from './target.ts';
-
-const simMain = fileURLToPath(new URL('../sim/main.ts', import.meta.url));
 
 /** The embedded simulator in a child process: never in the load generator's process. */
 export class SimTarget implements Target {
@@ -37,7 +35,7 @@ export class SimTarget implements Target {
     ];
     return startChildServer({
       command: process.execPath,
-      args: [simMain, ...args],
+      args: [SIM_ENTRY, ...args],
       env: { ...process.env, ...spec.env },
       startupTimeoutMs: spec.startupTimeoutS * 1000,
       reaper: this.reaper,

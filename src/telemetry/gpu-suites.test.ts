@@ -55,10 +55,14 @@ async function fakeTools(): Promise<string> {
 
 function run(env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [vitestBin, 'run', '--config', 'suites/gpu/vitest.config.ts'], {
-      cwd: root,
-      env: { ...process.env, CI: '', GITHUB_STEP_SUMMARY: '', FORCE_COLOR: '0', ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      [vitestBin, 'run', '--configLoader', 'native', '--config', 'suites/gpu/vitest.config.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, CI: '', GITHUB_STEP_SUMMARY: '', FORCE_COLOR: '0', ...env },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

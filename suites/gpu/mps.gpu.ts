@@ -1,6 +1,5 @@
+import { type DatasetSpecInput, type ExperimentResult, runLoad, startServer } from 'servebench';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DatasetSpecInput } from '../../src/index.ts';
-import { type ExperimentResult, runLoad, startServer } from '../../src/index.ts';
 
 /** Requests per point (seed 000: 100); SERVEBENCH_GPU_REQUESTS makes a quick plumbing run. */
 const REQUESTS = Number(process.env.SERVEBENCH_GPU_REQUESTS ?? 100);

@@ -1,5 +1,5 @@
+import { runLoad, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { runLoad, useServer } from '../../src/index.ts';
 import { detectGpus } from '../../src/pool/gpus.ts';
 
 /** Requests per point; SERVEBENCH_GPU_REQUESTS makes a quick plumbing run. */

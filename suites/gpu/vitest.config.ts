@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { servebench } from 'servebench';
 import { defineConfig } from 'vitest/config';
-import { servebench } from '../../src/vitest/plugin.ts';
 
 /**
  * GPU validation suites (docs/gpu-validation.md): servebench's GPU stand-in server
@@ -18,6 +18,8 @@ const extra = (process.env.SERVEBENCH_STANDIN_ARGS ?? '').split(/\s+/).filter(Bo
 const results = process.env.SERVEBENCH_GPU_RESULTS ?? 'results/gpu';
 
 export default defineConfig({
+  // `servebench` resolves to this repository's sources (see the root vitest.config.ts).
+  ssr: { resolve: { conditions: ['servebench-source'] } },
   root,
   plugins: [
     servebench({

@@ -1,5 +1,5 @@
+import { runLoad, startServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { runLoad, startServer } from '../../src/index.ts';
 
 /**
  * MPS thread-percentage sweep (seeds 000/001): Qwen2.5-1.5B on an RTX 4090 at 4 req/s of

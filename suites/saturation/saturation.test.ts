@@ -1,5 +1,5 @@
+import { runLoad, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { runLoad, useServer } from '../../src/index.ts';
 
 /**
  * Saturation (seed 003, experiment 1): how much load does one GPU hold? Poisson load rises past

@@ -1,5 +1,5 @@
+import { runLoad, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { runLoad, useServer } from '../../src/index.ts';
 
 /**
  * Scaling across GPUs with data parallelism (seed 003): the same offered loads against one GPU

@@ -77,7 +77,7 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 async function vitest(extra: Record<string, string> = {}): Promise<Run> {
   const s = await setup();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [vitestBin, 'run', '--root', fixture], {
+    const child = spawn(process.execPath, [vitestBin, 'run', '--configLoader', 'native', '--root', fixture], {
       cwd: fixture,
       env: env({ FX_OPTIONS: s.options, ...extra }),
     });
@@ -139,11 +139,15 @@ suite(`real Vitest runs on the container target${probe.skipReason ? ` (${probe.s
     '%s of a running Vitest leaves zero labelled containers',
     async (signal) => {
       const s = await setup();
-      const child = spawn(process.execPath, [vitestBin, 'run', '--root', fixture], {
-        cwd: fixture,
-        env: env({ FX_OPTIONS: s.options, FX_INCLUDE: 'slow.test.ts', FX_MARKER: s.marker }),
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        process.execPath,
+        [vitestBin, 'run', '--configLoader', 'native', '--root', fixture],
+        {
+          cwd: fixture,
+          env: env({ FX_OPTIONS: s.options, FX_INCLUDE: 'slow.test.ts', FX_MARKER: s.marker }),
+          stdio: 'ignore',
+        },
+      );
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const deadline = Date.now() + 30_000;
       const running = async () =>

@@ -19,10 +19,14 @@ interface RunOutput {
 /** A real `vitest run` of the fixture project in a child process. */
 function vitest(env: Record<string, string>, args: string[] = []): Promise<RunOutput> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [vitestBin, 'run', '--root', fixture, ...args], {
-      cwd: fixture,
-      env: { ...process.env, CI: '', GITHUB_STEP_SUMMARY: '', FORCE_COLOR: '0', ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      [vitestBin, 'run', '--configLoader', 'native', '--root', fixture, ...args],
+      {
+        cwd: fixture,
+        env: { ...process.env, CI: '', GITHUB_STEP_SUMMARY: '', FORCE_COLOR: '0', ...env },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -169,11 +173,15 @@ describe('cleanup: no orphan server after the run', () => {
   async function interrupted(signal: NodeJS.Signals) {
     const d = await dirs();
     const marker = `fx-marker-${process.pid}-${signal}-${Date.now()}`;
-    const child: ChildProcess = spawn(process.execPath, [vitestBin, 'run', '--root', fixture], {
-      cwd: fixture,
-      env: { ...process.env, FX_OPTIONS: d.options(), FX_INCLUDE: 'slow.test.ts', FX_MARKER: marker },
-      stdio: 'ignore',
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [vitestBin, 'run', '--configLoader', 'native', '--root', fixture],
+      {
+        cwd: fixture,
+        env: { ...process.env, FX_OPTIONS: d.options(), FX_INCLUDE: 'slow.test.ts', FX_MARKER: marker },
+        stdio: 'ignore',
+      },
+    );
     const deadline = Date.now() + 30_000;
     while ((await processesMatching(marker)).length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));

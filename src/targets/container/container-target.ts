@@ -19,7 +19,12 @@ import {
   wantsMps,
 } from './container-plan.ts';
 import type { Daemon } from './daemon.ts';
-import { ContainerNotReadyError, ContainerTargetError, NvidiaRuntimeMissingError } from './errors.ts';
+import {
+  ContainerNotReadyError,
+  ContainerTargetError,
+  NvidiaRuntimeMissingError,
+  TestcontainersMissingError,
+} from './errors.ts';
 import { HealthWaitStrategy } from './health-wait-strategy.ts';
 import type { ImageInfo } from './image-info.ts';
 import { type ContainerRole, LABEL, ownerLabels } from './labels.ts';
@@ -49,6 +54,18 @@ const NO_NVIDIA =
 
 type Parts = typeof import('./docker-parts.ts');
 
+/** Testcontainers (and through it ssh2's native build) loads only when a container is wanted. */
+async function loadDockerParts(): Promise<Parts> {
+  try {
+    return await import('./docker-parts.ts');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && /'testcontainers'/.test(e.message))
+      throw new TestcontainersMissingError(e.message.split('\n')[0] ?? e.message);
+    throw error;
+  }
+}
+
 interface Started {
   id: string;
   name: string;
@@ -73,7 +90,7 @@ export class ContainerTarget implements Target {
   /** Connects once: stale containers of dead runs are swept and the reaper is armed before any start. */
   connect(): Promise<{ daemon: Daemon; parts: Parts }> {
     this.ready ??= (async () => {
-      const parts = await import('./docker-parts.ts');
+      const parts = await loadDockerParts();
       const daemon = await parts.connectDaemon();
       const removed = await sweepStale(daemon.docker, this.owner.host).catch((error: Error) => {
         process.stderr.write(`servebench: could not sweep stale containers: ${error.message}\n`);

@@ -55,3 +55,14 @@ export class ContainerNotReadyError extends ContainerTargetError {
     this.logs = logs;
   }
 }
+
+/** testcontainers is an optional peer dependency: only the container target needs it. */
+export class TestcontainersMissingError extends ContainerTargetError {
+  constructor(detail: string) {
+    super(
+      'SB_TESTCONTAINERS_MISSING',
+      `the container target needs the 'testcontainers' package, which is not installed: ${detail}`,
+      "install it beside servebench: npm install --save-dev testcontainers@^12 (the 'sim', 'process' and 'url' targets do not need it)",
+    );
+  }
+}
