@@ -11,6 +11,7 @@ export type { ServerSpecInput } from './config/server-spec.ts';
 export type { DatasetSpecInput } from './datasets/spec.ts';
 export type { BenchmarkSummary } from './metrics/summarize.ts';
 export {
+  type ExperimentProfile,
   type ExperimentResult,
   type PointOptions,
   runLoad,

@@ -51,6 +51,9 @@ export async function startServer(spec: ServerSpecInput = {}): Promise<ServerHan
   };
 }
 
+/** A load profile in a suite: the server's URL (and by default its model) come from the server. */
+export type ExperimentProfile = Omit<LoadProfileInput, 'baseUrl'>;
+
 export interface PointOptions {
   /** Value of the swept variable for tables and charts (offered rate, GPU count, MPS %...). */
   x?: number;
@@ -64,7 +67,7 @@ export interface PointOptions {
  */
 export async function runLoad(
   server: ServerHandle,
-  profile: Omit<LoadProfileInput, 'baseUrl'>,
+  profile: ExperimentProfile,
   point: PointOptions = {},
 ): Promise<ExperimentResult> {
   const info = server.info;

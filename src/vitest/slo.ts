@@ -1,14 +1,20 @@
 import { z } from 'zod';
+import { parseConfig } from '../config/parse.ts';
 import { percentileKey } from '../metrics/summarize.ts';
 import type { SloCheck } from '../report/schema.ts';
 
-const statLimits = z
-  .strictObject({ mean: z.number().positive(), median: z.number().positive() })
-  .partial()
-  .catchall(z.number().positive());
+/** The statistics an SLO may limit; a typo (`p98`) is a type error and a clear runtime error. */
+export const sloStatistics = ['mean', 'median', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.9'] as const;
+
+const statLimits = z.strictObject(
+  Object.fromEntries(sloStatistics.map((stat) => [stat, z.number().positive().optional()])) as Record<
+    (typeof sloStatistics)[number],
+    z.ZodOptional<z.ZodNumber>
+  >,
+);
 
 /**
- * SLO targets: latency limits in ms by statistic (`mean`, `median`, `p50`, `p99`, `p99.9`...),
+ * SLO targets: latency limits in ms by statistic (`mean`, `median`, `p50` ... `p99.9`),
  * the largest failed-request share, and the smallest throughput/goodput (req/s).
  */
 export const sloSchema = z.strictObject({
@@ -24,7 +30,7 @@ export type Slo = z.input<typeof sloSchema>;
 
 /** Every limit of the SLO against a run summary; higher-is-better limits are minimums. */
 export function checkSlo(sloInput: Slo, summary: Record<string, unknown>): SloCheck[] {
-  const slo = sloSchema.parse(sloInput);
+  const slo = parseConfig(sloSchema, sloInput, 'SLO');
   const ci95 = (summary.ci95 ?? {}) as Record<string, [number, number]>;
   const checks: SloCheck[] = [];
   for (const metric of ['ttft', 'tpot', 'itl', 'e2el'] as const) {
