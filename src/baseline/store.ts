@@ -79,6 +79,13 @@ export async function writeEntry(dir: string, entry: BaselineEntry): Promise<str
   return path;
 }
 
+/** Writes entries one after another: two entries of one point (say, two GPU models) share a file. */
+export async function writeEntries(dir: string, entries: readonly BaselineEntry[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const entry of entries) written.push(await writeEntry(dir, entry));
+  return written;
+}
+
 /** JSON with object keys sorted at every level, two-space indented: diffs stay small and stable. */
 export function stableStringify(value: unknown): string {
   return JSON.stringify(

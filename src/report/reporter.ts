@@ -1,33 +1,44 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import type { Reporter, TestCase } from 'vitest/node';
+import { relative } from 'node:path';
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { BaselineEntry } from '../baseline/entry.ts';
-import { writeEntry } from '../baseline/store.ts';
+import { writeEntries } from '../baseline/store.ts';
+import type { ReportMode } from '../vitest/report-mode.ts';
 import type { RunContext } from '../vitest/run-context.ts';
-import { renderMarkdown } from './markdown.ts';
+import { runFields } from './run-fields.ts';
 import { type PointResult, RESULTS_SCHEMA_VERSION, type ResultsFile } from './schema.ts';
-import { writeFileAtomic } from './write-atomic.ts';
+import { writeResults } from './write-results.ts';
+
+export interface ReporterOptions {
+  mode: ReportMode;
+  resultsDir: string;
+  baselinesDir: string;
+  /** The run this process does; null when it only merges blob reports (no test runs here). */
+  context: RunContext | null;
+}
 
 /**
  * Persists what the experiments measured: results.json, raw JSONL (written by the tests),
  * summary.md with SVG charts, the GitHub job summary, and baselines of passing, valid points.
- * Verdicts are decided in the tests; this only records them.
+ * Verdicts are decided in the tests; this only records them. A shard writing a blob report
+ * records nothing: `--merge-reports` replays every shard's tests and records them once.
  */
 export class ServebenchReporter implements Reporter {
-  private readonly context: RunContext;
+  private readonly options: ReporterOptions;
+  private shard: string | null = null;
   private points: PointResult[] = [];
   private pending: BaselineEntry[] = [];
 
-  constructor(context: RunContext) {
-    this.context = context;
+  constructor(options: ReporterOptions) {
+    this.options = options;
   }
 
-  onInit(): void {
-    const c = this.context;
-    const banner = c.simulated
-      ? `servebench: SIMULATED results — ${c.targetReason}. Numbers come from servebench's simulator, not a GPU.`
-      : `servebench: target '${c.target.kind}' (${c.targetReason}); ${c.leases.slots.length} GPU slot(s): ${c.leases.slots.map((s) => s.join('+')).join(', ')}`;
-    process.stdout.write(`\n${banner}\n\n`);
+  onInit(vitest: Vitest): void {
+    const shard = vitest.config.shard;
+    this.shard = shard ? `${shard.index}/${shard.count}` : null;
+    const lines = [banner(this.options.context, vitest)];
+    if (this.options.mode === 'merge' && vitest.config.snapshotOptions.updateSnapshot === 'all')
+      lines.push('servebench: -u does nothing here; pass it to the shards, which decide what to re-record');
+    process.stdout.write(`\n${lines.join('\n')}\n\n`);
   }
 
   onTestRunStart(): void {
@@ -46,37 +57,49 @@ export class ServebenchReporter implements Reporter {
     if (pendingBaseline && state === 'passed' && meta.valid) this.pending.push(pendingBaseline);
   }
 
-  async onTestRunEnd(): Promise<void> {
+  /** Stamps where the module ran; the stamp travels in blob reports (merges have none to add). */
+  onTestModuleEnd(testModule: TestModule): void {
+    const context = this.options.context;
+    if (!context) return;
+    testModule.meta().servebenchRun = {
+      ...context.runInfo(),
+      finishedAt: new Date().toISOString(),
+      shard: this.shard,
+    };
+  }
+
+  async onTestRunEnd(testModules: readonly TestModule[]): Promise<void> {
     if (this.points.length === 0) return;
-    const c = this.context;
-    const written = await Promise.all(this.pending.map((entry) => writeEntry(c.baselinesDir, entry)));
+    const { mode, resultsDir, baselinesDir } = this.options;
+    if (mode === 'blob') {
+      process.stdout.write(
+        `servebench: ${this.points.length} point(s) go into the blob report; \`vitest --merge-reports\` writes results, summary and baselines\n`,
+      );
+      return;
+    }
+    const written = await writeEntries(baselinesDir, this.pending);
     const results: ResultsFile = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
-      startedAt: c.startedAt,
-      finishedAt: new Date().toISOString(),
-      target: c.target.kind,
+      ...runFields(testModules.flatMap((m) => m.meta().servebenchRun ?? [])),
       // A container of the simulator image is simulated too: the points know.
       simulated: this.points.every((p) => p.simulated),
-      targetReason: c.targetReason,
-      gpus: c.gpus.map((g) => `${g.index}: ${g.name} (${g.uuid})`),
       points: this.points,
     };
-    await mkdir(join(c.resultsDir, 'charts'), { recursive: true });
-    await writeFileAtomic(join(c.resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const { markdown, charts } = renderMarkdown(results);
-    await Promise.all(charts.map((chart) => writeFile(join(c.resultsDir, chart.file), chart.svg)));
-    await writeFileAtomic(join(c.resultsDir, 'summary.md'), markdown);
-    if (process.env.GITHUB_STEP_SUMMARY) {
-      // Relative chart links don't resolve in a job summary: leave the images out there.
-      const { markdown: jobSummary } = renderMarkdown(results, { chartHref: null });
-      await appendFile(process.env.GITHUB_STEP_SUMMARY, `${jobSummary}\n`);
-    }
-    const where = relative(process.cwd(), c.resultsDir) || '.';
+    await writeResults(results, resultsDir);
+    const where = relative(process.cwd(), resultsDir) || '.';
     const lines = [`servebench: results in ${where}/summary.md and ${where}/results.json`];
     if (written.length > 0)
       lines.push(
-        `servebench: wrote ${written.length} baseline(s) under ${relative(process.cwd(), c.baselinesDir)}`,
+        `servebench: wrote ${written.length} baseline(s) under ${relative(process.cwd(), baselinesDir)}`,
       );
     process.stdout.write(`${lines.join('\n')}\n`);
   }
+}
+
+function banner(c: RunContext | null, vitest: Vitest): string {
+  if (!c)
+    return `servebench: merging the blob reports in ${vitest.config.mergeReports}: results, summary and baselines are written here, once`;
+  return c.simulated
+    ? `servebench: SIMULATED results — ${c.targetReason}. Numbers come from servebench's simulator, not a GPU.`
+    : `servebench: target '${c.target.kind}' (${c.targetReason}); ${c.leases.slots.length} GPU slot(s): ${c.leases.slots.map((s) => s.join('+')).join(', ')}`;
 }

@@ -4,7 +4,8 @@ import { parseConfig } from '../config/parse.ts';
 import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
 import { leasedPool } from '../pool/leased-pool.ts';
 import { ServebenchReporter } from '../report/reporter.ts';
-import { RunContext } from './run-context.ts';
+import { reportMode } from './report-mode.ts';
+import { outputDirs, RunContext } from './run-context.ts';
 
 /** Model loads and long sweeps: Vitest's 5 s defaults would cut every experiment short. */
 const EXPERIMENT_TIMEOUT_MS = 60 * 60 * 1000;
@@ -17,11 +18,23 @@ const setupFile = fileURLToPath(new URL('./setup.ts', import.meta.url));
 export function servebench(input: PluginOptionsInput = {}): Plugin {
   const options = parseConfig(pluginOptionsSchema, input, 'servebench() options');
   let context: RunContext | null = null;
+  let contextError: unknown = null;
+  let root = process.cwd();
   return {
     name: 'servebench',
     async config(config) {
-      context = await RunContext.create(options, config.root ?? process.cwd());
+      root = config.root ?? root;
+      // `--merge-reports` replays the shards' blob reports: no test runs, so no GPUs, servers or pool.
+      // (CLI options reach a root-level plugin's config hook inside `test`.)
+      if ((config.test as { mergeReports?: string } | undefined)?.mergeReports) return;
+      // A plugin inside `projects` can't see --merge-reports yet: a merge on a machine without the
+      // shards' GPUs must not fail here, so the error waits for configureVitest.
+      context = await RunContext.create(options, root).catch((error: unknown) => {
+        contextError = error;
+        return null;
+      });
       const ctx = context;
+      if (!ctx) return;
       const slots = ctx.leases.slots.length;
       return {
         test: {
@@ -36,16 +49,19 @@ export function servebench(input: PluginOptionsInput = {}): Plugin {
       };
     },
     configureVitest({ vitest }) {
-      const ctx = context;
-      if (!ctx) return;
-      const update = vitest.config.snapshotOptions.updateSnapshot;
-      ctx.updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
+      const mode = reportMode(vitest.config);
+      if (mode !== 'merge' && contextError) throw contextError;
+      const ctx = mode === 'merge' ? null : context;
+      if (ctx) {
+        const update = vitest.config.snapshotOptions.updateSnapshot;
+        ctx.updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
+      }
+      if (context) vitest.onClose(() => context?.close());
       // Reporters are a root-level setting (a project's own are ignored), and configureVitest runs
       // before Vitest builds them from the root config: add ours there.
       const reporters = vitest.config.reporters as unknown[];
       if (!reporters.some((r) => r instanceof ServebenchReporter))
-        reporters.push(new ServebenchReporter(ctx));
-      vitest.onClose(() => ctx.close());
+        reporters.push(new ServebenchReporter({ mode, context: ctx, ...outputDirs(options, root) }));
     },
   };
 }

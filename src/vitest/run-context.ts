@@ -10,6 +10,7 @@ import { SimTarget } from '../targets/sim-target.ts';
 import type { Target } from '../targets/target.ts';
 import { UrlTarget } from '../targets/url-target.ts';
 import { Broker } from './broker.ts';
+import type { RunStamp } from './meta.ts';
 
 export type UpdateMode = 'all' | 'new' | 'none';
 
@@ -35,9 +36,9 @@ export class RunContext {
   private constructor(options: PluginOptions, gpus: GpuInfo[], root: string) {
     this.options = options;
     this.gpus = gpus;
-    const resolve = (p: string) => (isAbsolute(p) ? p : join(root, p));
-    this.resultsDir = resolve(options.resultsDir);
-    this.baselinesDir = resolve(options.baselinesDir);
+    const dirs = outputDirs(options, root);
+    this.resultsDir = dirs.resultsDir;
+    this.baselinesDir = dirs.baselinesDir;
     const { target, reason } = chooseTarget(options, gpus);
     this.targetReason = reason;
     this.target = this.createTarget(target);
@@ -73,6 +74,16 @@ export class RunContext {
     return this.target.kind === 'sim';
   }
 
+  /** Where this process runs its servers, for results.json (the reporter adds when and which shard). */
+  runInfo(): Omit<RunStamp, 'finishedAt' | 'shard'> {
+    return {
+      target: this.target.kind,
+      targetReason: this.targetReason,
+      gpus: this.gpus.map((g) => `${g.index}: ${g.name} (${g.uuid})`),
+      startedAt: this.startedAt,
+    };
+  }
+
   /** The broker starts on first use (a worker starting), not when the config is merely loaded. */
   ensureBroker(): Promise<string> {
     this.brokerUrl ??= (async () => {
@@ -103,6 +114,15 @@ export class RunContext {
     await this.broker?.close();
     this.reaper.close();
   }
+}
+
+/** The results and baselines directories, absolute. */
+export function outputDirs(
+  options: PluginOptions,
+  root: string,
+): { resultsDir: string; baselinesDir: string } {
+  const resolve = (p: string) => (isAbsolute(p) ? p : join(root, p));
+  return { resultsDir: resolve(options.resultsDir), baselinesDir: resolve(options.baselinesDir) };
 }
 
 function chooseTarget(options: PluginOptions, gpus: GpuInfo[]): { target: Target['kind']; reason: string } {

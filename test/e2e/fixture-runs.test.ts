@@ -1,51 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { dirs, fixture, root, vitest, vitestRun } from './helpers/fixture-project.ts';
 
-const root = join(import.meta.dirname, '../..');
-const fixture = join(import.meta.dirname, 'fixture');
-const vitestBin = join(root, 'node_modules/vitest/vitest.mjs');
 const streamServer = join(root, 'src/testing/stream-server.ts');
 const exec = promisify(execFile);
-
-interface RunOutput {
-  code: number;
-  out: string;
-}
-
-/** A real `vitest run` of the fixture project in a child process. */
-function vitest(env: Record<string, string>, args: string[] = []): Promise<RunOutput> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [vitestBin, 'run', '--configLoader', 'native', '--root', fixture, ...args],
-      {
-        cwd: fixture,
-        env: { ...process.env, CI: '', GITHUB_STEP_SUMMARY: '', FORCE_COLOR: '0', ...env },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-async function dirs() {
-  const base = await mkdtemp(join(tmpdir(), 'servebench-e2e-'));
-  const results = join(base, 'results');
-  const baselines = join(base, 'baselines');
-  return {
-    base,
-    results,
-    baselines,
-    options: (extra = {}) =>
-      JSON.stringify({ target: 'sim', resultsDir: results, baselinesDir: baselines, ...extra }),
-  };
-}
 
 async function processesMatching(marker: string): Promise<string[]> {
   const { stdout } = await exec('ps', ['-eo', 'pid,args']);
@@ -70,6 +31,7 @@ describe('real Vitest runs of fixture suites on the simulator', () => {
     const results = JSON.parse(await readFile(join(d.results, 'results.json'), 'utf8'));
     expect(results.schemaVersion).toBe(1);
     expect(results.simulated).toBe(true);
+    expect(results.targetReason).toBe("target 'sim' configured");
     expect(results.points).toHaveLength(2);
     expect(results.points[0].baseline.status).toBe('new');
     const raw = (await readFile(join(d.results, results.points[0].rawFile), 'utf8')).trim().split('\n');
@@ -173,15 +135,11 @@ describe('cleanup: no orphan server after the run', () => {
   async function interrupted(signal: NodeJS.Signals) {
     const d = await dirs();
     const marker = `fx-marker-${process.pid}-${signal}-${Date.now()}`;
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [vitestBin, 'run', '--configLoader', 'native', '--root', fixture],
-      {
-        cwd: fixture,
-        env: { ...process.env, FX_OPTIONS: d.options(), FX_INCLUDE: 'slow.test.ts', FX_MARKER: marker },
-        stdio: 'ignore',
-      },
-    );
+    const child: ChildProcess = spawn(process.execPath, vitestRun, {
+      cwd: fixture,
+      env: { ...process.env, FX_OPTIONS: d.options(), FX_INCLUDE: 'slow.test.ts', FX_MARKER: marker },
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 30_000;
     while ((await processesMatching(marker)).length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
