@@ -107,7 +107,12 @@ export async function callBroker<T>(route: string, body: unknown): Promise<T> {
   const response = await fetch(`${url}${route}`, { method: 'POST', body: JSON.stringify(body) });
   const reply = (await response.json()) as BrokerReply<T>;
   if (reply.ok) return reply.value;
-  const error = new Error(reply.error.message) as Error & { hint?: string; code?: string };
+  // Vitest prints an error's message, not its other fields: the hint goes into the message.
+  const { message, hint } = reply.error;
+  const error = new Error(hint ? `${message}\nhint: ${hint}` : message) as Error & {
+    hint?: string;
+    code?: string;
+  };
   error.hint = reply.error.hint;
   error.code = reply.error.code;
   throw error;

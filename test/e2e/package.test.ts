@@ -169,6 +169,31 @@ describe('the packed tarball installed into a fresh project', () => {
     }
   });
 
+  it('servebench/load and servebench/sim run from dist/: simulator child, worker-thread shards', async () => {
+    await writeFile(
+      join(project, 'load-only.mjs'),
+      `import { runLoadProfile } from 'servebench/load';
+import { startSim } from 'servebench/sim';
+const sim = await startSim(['--model', 'Qwen/Qwen2.5-1.5B-Instruct', '--gpu', 'H100']);
+try {
+  const { summary } = await runLoadProfile({
+    baseUrl: sim.url,
+    arrival: { kind: 'poisson', rate: 20 },
+    requests: 40,
+    workers: 2,
+    dataset: { name: 'random', input_len: 64, output_len: 8 },
+  });
+  console.log(JSON.stringify({ completed: summary.completed, failed: summary.failed }));
+} finally {
+  await sim.stop();
+}
+`,
+    );
+    const ran = await run(node24, join(project, 'load-only.mjs'), []);
+    expect(ran.code, ran.out).toBe(0);
+    expect(JSON.parse(ran.out.trim().split('\n').at(-1) ?? '{}')).toEqual({ completed: 40, failed: 0 });
+  });
+
   it('type-checks under strict nodenext and bundler configs; an SLO statistic or matcher typo is a type error', async () => {
     await mkdir(join(project, 'types'), { recursive: true });
     await writeFile(
@@ -209,17 +234,28 @@ export const used = [slo, runLoadProfile, summarize, findModel];
   });
 
   it('the container target without testcontainers says which package to install', async () => {
+    await mkdir(join(project, 'container'), { recursive: true });
     await writeFile(
-      join(project, 'vitest.container.config.ts'),
+      join(project, 'container/vitest.config.ts'),
       `import { servebench } from 'servebench';
 import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [servebench({ target: 'container', container: { image: 'servebench-sim:local', gpus: 'none' } })],
-  test: { include: ['suites/**/*.test.ts'] },
+  test: { include: ['container/*.test.ts'] },
 });
 `,
     );
-    const ran = await vitest(node24, ['--config', 'vitest.container.config.ts', '-t', 'meets the SLO']);
+    await writeFile(
+      join(project, 'container/one.test.ts'),
+      `import { useServer } from 'servebench';
+import { describe, expect, it } from 'vitest';
+describe('one server in a container', () => {
+  const server = useServer({});
+  it('starts', () => expect(server.info).not.toBeNull());
+});
+`,
+    );
+    const ran = await vitest(node24, ['--config', 'container/vitest.config.ts']);
     expect(ran.code).not.toBe(0);
     expect(ran.out).toMatch(/the container target needs the 'testcontainers' package/);
     expect(ran.out).toMatch(/npm install --save-dev testcontainers@\^12/);
