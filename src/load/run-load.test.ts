@@ -44,7 +44,7 @@ describe('runLoad against a real loopback server', () => {
     });
     expect(summary.failures.SB_HTTP_STATUS).toBeGreaterThanOrEqual(1);
     expect(summary.completed + summary.failed).toBe(60);
-    expect(summary.valid).toBe(true);
+    expect(summary.invalid_reasons).toEqual([]);
   });
 
   it('closed loop: exactly N requests in flight', async () => {
@@ -137,7 +137,7 @@ describe('runLoad against a real loopback server', () => {
         workers: 1,
       });
       expect(summary.valid).toBe(false);
-      expect(summary.invalid_reasons.join()).toMatch(/fell behind its schedule/);
+      expect(summary.invalid_reasons.join()).toMatch(/fell behind its schedule|send timing was off/);
     } finally {
       clearInterval(hog);
     }

@@ -1,4 +1,5 @@
 import { bootstrapPercentileCi } from './bootstrap.ts';
+import { latenessReasons } from './client-check.ts';
 import { perTokenItl, requestLatencies } from './per-request.ts';
 import type { RequestRecord } from './record.ts';
 import { mean, percentileOfSorted, sorted, std } from './stats.ts';
@@ -14,7 +15,7 @@ export interface SummaryOptions {
   /** Metrics that get mean/median/std/pNN keys (vLLM's `--percentile-metrics`). */
   metrics?: readonly LatencyMetric[];
   goodput?: GoodputSlo;
-  /** A run whose p99 schedule lateness exceeds this (ms) is invalid: the client fell behind. */
+  /** Send lateness (ms) allowed at the judged quantile (p99, or lower for short runs: client-check.ts). */
   maxLatenessP99Ms?: number;
   /** A run with a larger share of failed requests is invalid. */
   maxFailureRate?: number;
@@ -115,7 +116,7 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
   const lateness = sorted(records.flatMap((r) => (r.lateness_ms === undefined ? [] : [r.lateness_ms])));
   summary.client_lateness_p99_ms = percentileOfSorted(lateness, 99);
   summary.client_lateness_max_ms = lateness.length > 0 ? (lateness[lateness.length - 1] as number) : 0;
-  summary.invalid_reasons = invalidReasons(summary, records.length, {
+  summary.invalid_reasons = invalidReasons(summary, records, {
     ...defaultSummaryOptions,
     ...withoutUndefined(options),
   });
@@ -123,8 +124,9 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
   return summary;
 }
 
-function addStats(
-  summary: BenchmarkSummary,
+/** Adds mean_X_ms, median_X_ms, std_X_ms and pNN_X_ms of `values` (ms) to `summary`, as vLLM names them. */
+export function addStats(
+  summary: Record<string, unknown>,
   name: string,
   values: number[],
   percentiles: readonly number[],
@@ -185,9 +187,10 @@ function maxConcurrent(records: readonly RequestRecord[]): number {
 
 function invalidReasons(
   s: BenchmarkSummary,
-  total: number,
+  records: readonly RequestRecord[],
   limits: { maxLatenessP99Ms: number; maxFailureRate: number },
 ): string[] {
+  const total = records.length;
   const reasons: string[] = [];
   if (total === 0) return ['no requests were measured'];
   if (s.completed === 0) reasons.push(`all ${total} requests failed (${formatCounts(s.failures)})`);
@@ -196,11 +199,7 @@ function invalidReasons(
       `${s.failed} of ${total} requests failed (${((100 * s.failed) / total).toFixed(1)}% > ${(100 * limits.maxFailureRate).toFixed(1)}% allowed: ${formatCounts(s.failures)})`,
     );
   }
-  if (s.client_lateness_p99_ms > limits.maxLatenessP99Ms) {
-    reasons.push(
-      `the load generator fell behind its schedule: p99 send lateness ${s.client_lateness_p99_ms.toFixed(1)} ms > ${limits.maxLatenessP99Ms} ms allowed, so the offered rate was lower than asked (use more --workers or a lower rate)`,
-    );
-  }
+  reasons.push(...latenessReasons(records, limits.maxLatenessP99Ms));
   return reasons;
 }
 
