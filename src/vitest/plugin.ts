@@ -1,15 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import { parseConfig } from '../config/parse.ts';
 import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
 import { leasedPool } from '../pool/leased-pool.ts';
 import { ServebenchReporter } from '../report/reporter.ts';
+import { modulePath } from '../runtime/module-path.ts';
 import { reportMode } from './report-mode.ts';
 import { outputDirs, RunContext } from './run-context.ts';
 
 /** Model loads and long sweeps: Vitest's 5 s defaults would cut every experiment short. */
 const EXPERIMENT_TIMEOUT_MS = 60 * 60 * 1000;
-const setupFile = fileURLToPath(new URL('./setup.ts', import.meta.url));
+const setupFile = modulePath(import.meta.url, './setup');
 
 /**
  * The servebench Vitest plugin: `plugins: [servebench({ target: 'auto' })]`. Sets the GPU-lease
