@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { ConfigError } from '../load/errors.ts';
 import { serve } from '../sim/serve.ts';
+import { version } from '../version.ts';
+import { initCommand } from './init-command.ts';
 import { runCommand } from './run-command.ts';
 import { summarizeCommand } from './summarize-command.ts';
 
 const program = new Command('servebench')
   .description('LLM-serving benchmarks with vLLM-compatible metrics')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
+  .addCommand(initCommand())
   .addCommand(runCommand())
   .addCommand(summarizeCommand())
   .addCommand(
@@ -16,13 +20,14 @@ const program = new Command('servebench')
       .allowUnknownOption()
       .allowExcessArguments()
       .argument('[flags...]')
-      .action((flags: string[]) => serve(flags)),
+      .action((flags: string[]) => serve(flags, 'servebench sim')),
   );
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const e = error as Error & { hint?: string; code?: string };
+  // Bad input (exit 1): a ConfigError or DatasetError says what is wrong and, in `hint`, what to do.
+  const e = error as Error & { hint?: string };
   if (error instanceof ConfigError || e.name === 'DatasetError') {
     process.stderr.write(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     process.exitCode = 1;

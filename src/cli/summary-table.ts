@@ -1,11 +1,15 @@
-import { type BenchmarkSummary, type LatencyMetric, percentileKey } from '../metrics/summarize.ts';
+import { type BenchmarkSummary, percentileKey } from '../metrics/summarize.ts';
+import type { ReportedMetric } from './client-queue.ts';
 
 const WIDTH = 50;
-const metricTitles: Record<LatencyMetric, string> = {
-  ttft: 'Time to First Token',
-  tpot: 'Time per Output Token (excl. 1st token)',
-  itl: 'Inter-token Latency',
-  e2el: 'End-to-end Latency',
+/** Section title and metric name, as vLLM prints them. */
+const metricTitles: Record<ReportedMetric, [string, string]> = {
+  ttft: ['Time to First Token', 'TTFT'],
+  tpot: ['Time per Output Token (excl. 1st token)', 'TPOT'],
+  itl: ['Inter-token Latency', 'ITL'],
+  e2el: ['End-to-end Latency', 'E2EL'],
+  client_queue_time: ['Client-side Queueing', 'Client Queue Time'],
+  e2el_including_client_queue: ['Queue-inclusive End-to-end Latency', 'E2EL incl. Client Queue'],
 };
 
 const line = (label: string, value: string | number) =>
@@ -14,10 +18,13 @@ const rule = (title: string, fill: string) =>
   ` ${title} `.padStart((WIDTH + title.length + 2) / 2, fill).padEnd(WIDTH, fill);
 const formatNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
-/** The summary in `vllm bench serve`'s layout, plus our validity and client lines. */
+/**
+ * The summary in `vllm bench serve`'s layout, plus our validity and client lines. A metric
+ * whose keys are not in `s` (a queue metric that does not apply) is skipped.
+ */
 export function renderSummaryTable(
   s: BenchmarkSummary,
-  metrics: readonly LatencyMetric[],
+  metrics: readonly ReportedMetric[],
   percentiles: readonly number[],
 ): string {
   const out = [
@@ -37,16 +44,18 @@ export function renderSummaryTable(
     line('Total token throughput (tok/s):', s.total_token_throughput),
   );
   for (const metric of metrics) {
-    out.push(rule(metricTitles[metric], '-'));
-    out.push(line(`Mean ${metric.toUpperCase()} (ms):`, s[`mean_${metric}_ms`] as number));
-    out.push(line(`Median ${metric.toUpperCase()} (ms):`, s[`median_${metric}_ms`] as number));
+    if (!(`mean_${metric}_ms` in s)) continue;
+    const [title, name] = metricTitles[metric];
+    out.push(rule(title, '-'));
+    out.push(line(`Mean ${name} (ms):`, s[`mean_${metric}_ms`] as number));
+    out.push(line(`Median ${name} (ms):`, s[`median_${metric}_ms`] as number));
     for (const p of percentiles) {
       const key = percentileKey(p);
       const ci = s.ci95[`${key}_${metric}_ms`];
       const value = formatNumber(s[`${key}_${metric}_ms`] as number);
       out.push(
         line(
-          `P${key.slice(1)} ${metric.toUpperCase()} (ms):`,
+          `P${key.slice(1)} ${name} (ms):`,
           ci ? `${value} [${formatNumber(ci[0])}, ${formatNumber(ci[1])}]` : value,
         ),
       );

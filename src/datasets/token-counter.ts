@@ -35,6 +35,8 @@ export interface ServerTokenCounterOptions {
   concurrency?: number;
   /** Per-call timeout. */
   timeoutMs?: number;
+  /** Extra HTTP headers (the run's `--header`s, e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
 export interface ServerTokenCounter extends TokenCounter {
@@ -72,7 +74,7 @@ export function serverTokenCounter(
     try {
       response = await fetchImpl(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...options.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ model, prompt: text }),
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -45,7 +45,7 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
   const profile = parseConfig(loadProfileSchema, input, 'load profile');
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
-  const model = await resolveModel(profile.baseUrl, profile.model);
+  const model = await resolveModel(profile.baseUrl, profile.model, profile.headers);
   const rng = createRng(profile.seed);
   const { arrival } = profile;
 
@@ -66,7 +66,7 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
   }
 
   const poolSize = Number.isFinite(total) ? total : DURATION_ONLY_POOL;
-  const tokens = serverTokenCounter(profile.baseUrl, model);
+  const tokens = serverTokenCounter(profile.baseUrl, model, { headers: profile.headers });
   const dataset = await createDataset(profile.dataset);
   const samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
   const prompts = samples.map((s) => prepare(s, profile, model));
@@ -165,12 +165,16 @@ function workerCount(profile: LoadProfile, prompts: PreparedPrompt[]): number {
  * Checks that the server answers before the clock starts (as vLLM bench's initial test request
  * does), and picks the first listed model when none was given.
  */
-async function resolveModel(baseUrl: string, model: string | undefined): Promise<string> {
+async function resolveModel(
+  baseUrl: string,
+  model: string | undefined,
+  headers: Record<string, string>,
+): Promise<string> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
   let status: number;
   let listed: string | undefined;
   try {
-    const response = await request(url, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const response = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
     status = response.statusCode;
     const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id?: string }> };
     listed = body.data?.[0]?.id;

@@ -13,7 +13,10 @@ function keyOf(flag: string): string {
 
 const optionKeys = Object.keys(simOptionsSchema.shape);
 
-export const usage = `Usage: node src/sim/main.ts [options]   (servebench's simulated vLLM server)
+/** The `--help` text, naming the command the user typed (`servebench sim`, `node src/sim/main.ts`). */
+export const simUsage = (
+  command: string,
+): string => `Usage: ${command} [options]   (servebench's simulated vLLM server)
 
   --host H                          listen address (default 127.0.0.1)
   --port P                          port, 0 for any free one (default 8000)
@@ -38,6 +41,8 @@ Fault injection:
   --fault-malformed-sse-rate F      share of streams with one broken SSE event
   --fault-drop-rate F               share of streams cut after --fault-drop-after-tokens (default 1)
 `;
+
+export const usage = simUsage('node src/sim/main.ts');
 
 /** Parses argv into a validated configuration; SimConfigError names the offending flag. */
 export function parseCli(argv: readonly string[]): SimConfig | 'help' {

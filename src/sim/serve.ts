@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { parseCli, usage } from './cli.ts';
+import { parseCli, simUsage } from './cli.ts';
 import { SimConfigError } from './config.ts';
 import { createSimServer } from './http/server.ts';
 import { Simulator } from './simulator.ts';
@@ -7,9 +7,10 @@ import { Simulator } from './simulator.ts';
 /**
  * Runs the simulator in this process from command-line flags (what `node src/sim/main.ts` and
  * `servebench sim` do). Prints one line `servebench-sim listening on http://HOST:PORT ...` once it
- * accepts connections; exits 2 on bad flags; stops on SIGTERM/SIGINT.
+ * accepts connections; exits 2 on bad flags; stops on SIGTERM/SIGINT. `command` is what `--help`
+ * calls it.
  */
-export function serve(argv: readonly string[]): void {
+export function serve(argv: readonly string[], command = 'node src/sim/main.ts'): void {
   let config: ReturnType<typeof parseCli>;
   try {
     config = parseCli(argv);
@@ -21,7 +22,7 @@ export function serve(argv: readonly string[]): void {
     throw e;
   }
   if (config === 'help') {
-    process.stdout.write(usage);
+    process.stdout.write(simUsage(command));
     return;
   }
   const sim = new Simulator(config);

@@ -1,24 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StreamServer, startStreamServer } from '../../src/testing/stream-server.ts';
-
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../src/cli/bin.ts');
-
-/** Runs the real CLI in a child process on this Node; resolves even on a non-zero exit. */
-async function servebench(args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { servebench } from './run-cli.ts';
 
 let server: StreamServer;
 let dir: string;
@@ -64,6 +49,8 @@ describe('servebench CLI (real child processes)', () => {
         dir,
         '--result-filename',
         'run1.json',
+        '--max-lateness-ms',
+        '1000',
       ],
       dir,
     );
