@@ -35,6 +35,9 @@ export const containerOptionsSchema = z.strictObject({
 
 export type ContainerOptions = z.infer<typeof containerOptionsSchema>;
 
+/** A GPU as nvidia-smi names it: index or UUID; `0` and `'0'` are the same GPU. */
+const gpuId = z.union([z.string().min(1), z.int().nonnegative()]).transform(String);
+
 export const targetKinds = ['auto', 'container', 'process', 'sim', 'url'] as const;
 
 /** Options of `servebench()` in vitest.config.ts. */
@@ -53,7 +56,10 @@ export const pluginOptionsSchema = z.strictObject({
    * slots of several GPUs each ([[0,1],[2,3]]).
    */
   gpus: z
-    .union([z.literal('auto'), z.array(z.string()).min(1), z.array(z.array(z.string()).min(1)).min(1)])
+    .union([z.literal('auto'), z.array(gpuId).min(1), z.array(z.array(gpuId).min(1)).min(1)], {
+      error:
+        "expected 'auto', GPU ids (one slot each) like ['0', '1'], or slots of GPU ids like [['0', '1'], ['2', '3']]",
+    })
     .default('auto'),
   /** Parallel test files when simulating (each gets a virtual slot). Keep 1 on small machines. */
   simSlots: z.int().positive().default(1),
