@@ -67,6 +67,16 @@ describe('result files as vllm bench serve names and writes them', () => {
     });
   });
 
+  it('raw records of an unsaved run never overwrite an earlier run of the same second', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'servebench-raw-'));
+    const common = { save: false, append: false, resultDir: dir, resultFilename: undefined, date: 'd' };
+    const first = planOutputs({ ...common, defaultName: 'run-20250102-030405.json' });
+    expect(first.rawPath).toBe(join(dir, 'run-20250102-030405.jsonl'));
+    await writeFile(first.rawPath, '{}\n');
+    const second = planOutputs({ ...common, defaultName: 'run-20250102-030405.json' });
+    expect(second.rawPath).toBe(join(dir, 'run-20250102-030405-2.jsonl'));
+  });
+
   it('appending starts a new line, also after a file written without a final newline (as vLLM leaves it)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'servebench-append-'));
     const path = join(dir, 'runs.json');

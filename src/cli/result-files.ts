@@ -58,7 +58,8 @@ export interface OutputPlan {
  * `--result-dir` (default: the working directory); an absolute `--result-filename` is used as
  * is, as vLLM's os.path.join does. The raw records go beside it as `<stem>.jsonl`
  * (`<stem>-<date>.jsonl` when appending: one file per run). With no result saved, they go to
- * `--result-dir` when given, else to `$TMPDIR/servebench/`: never loose in the working directory.
+ * `--result-dir` when given, else to `$TMPDIR/servebench/`: never loose in the working directory,
+ * and never over an earlier run's records.
  */
 export function planOutputs(o: {
   save: boolean;
@@ -76,10 +77,10 @@ export function planOutputs(o: {
     return { resultPath, append: o.append, rawPath };
   }
   const dir = resolve(o.resultDir ?? join(tmpdir(), 'servebench'));
-  return { resultPath: null, append: false, rawPath: join(dir, `${stem(basename(name))}.jsonl`) };
+  return { resultPath: null, append: false, rawPath: unused(join(dir, stem(basename(name)))) };
 }
 
-/** `<base>.jsonl`, or `<base>-2.jsonl`, ... when taken (two appended runs in one second). */
+/** `<base>.jsonl`, or `<base>-2.jsonl`, ... when taken (two runs in one second share a name). */
 function unused(base: string): string {
   let path = `${base}.jsonl`;
   for (let n = 2; existsSync(path); n++) path = `${base}-${n}.jsonl`;
