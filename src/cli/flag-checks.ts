@@ -42,6 +42,11 @@ const outputLenFlag: Record<DatasetFamily, keyof RunFlags> = {
  */
 export function checkFlags(f: RunFlags, given: Given): string[] {
   checkArrival(f, given);
+  return checkSharedFlags(f, given);
+}
+
+/** The checks of the flags every run and every capacity probe share (all but the traffic ones). */
+export function checkSharedFlags(f: RunFlags, given: Given): string[] {
   checkPairs(f, given);
   checkDataset(f, given);
   checkServer(f, given);

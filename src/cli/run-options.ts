@@ -6,9 +6,21 @@ import * as parse from './flag-parsers.ts';
 
 /**
  * The flags of `servebench run`: `vllm bench serve`'s names, defaults and meanings wherever we
- * do the same thing, then our own (marked "servebench:"). Grouped as in `--help`.
+ * do the same thing, then our own (marked "servebench:"). Grouped as in `--help`. Each group is
+ * its own function so `servebench capacity` can take the same flags (see capacity-options.ts).
  */
 export function addRunOptions(cmd: Command): Command {
+  addServerOptions(cmd);
+  addTrafficOptions(cmd);
+  addArrivalOptions(cmd);
+  addDatasetOptions(cmd);
+  addRequestOptions(cmd);
+  addResultOptions(cmd);
+  addPerRunResultOptions(cmd);
+  return addClientOptions(cmd);
+}
+
+export function addServerOptions(cmd: Command): Command {
   return cmd
     .optionsGroup('Server:')
     .option(
@@ -36,45 +48,59 @@ export function addRunOptions(cmd: Command): Command {
       'wait up to s seconds for the server to answer before the run (0: no wait)',
       parse.nonNegativeInt,
       0,
-    )
-    .optionsGroup('Load:')
-    .option('--num-prompts <n>', 'requests to measure (default 1000 unless --duration)', parse.positiveInt)
-    .addOption(
-      new Option('--request-rate <rps>', "requests/s, or 'inf' to send all at once")
-        .argParser(parse.requestRate)
-        .default(Number.POSITIVE_INFINITY, 'inf'),
-    )
+    );
+}
+
+/**
+ * How much load and how it arrives: `run`'s alone. `capacity` sweeps these itself; it adds them
+ * hidden so that a pasted one fails with why, not as an unknown option.
+ */
+export function addTrafficOptions(cmd: Command, hidden = false): Command {
+  const options = [
+    new Option('--num-prompts <n>', 'requests to measure (default 1000 unless --duration)').argParser(
+      parse.positiveInt,
+    ),
+    new Option('--request-rate <rps>', "requests/s, or 'inf' to send all at once")
+      .argParser(parse.requestRate)
+      .default(Number.POSITIVE_INFINITY, 'inf'),
+    new Option('--max-concurrency <n>', 'cap on requests in flight').argParser(parse.positiveInt),
+    new Option('--ramp-up-strategy <curve>', 'ramp the rate over the run').choices(['linear', 'exponential']),
+    new Option('--ramp-up-start-rps <rps>', 'ramp start rate').argParser(parse.positiveNumber),
+    new Option('--ramp-up-end-rps <rps>', 'ramp end rate').argParser(parse.positiveNumber),
+    new Option('--duration <s>', 'servebench: stop sending after s seconds').argParser(parse.positiveNumber),
+    new Option(
+      '--concurrency <n>',
+      'servebench: closed loop, n users each sending when its last request ends',
+    ).argParser(parse.positiveInt),
+  ];
+  cmd.optionsGroup('Load:');
+  for (const option of options) cmd.addOption(option.hideHelp(hidden));
+  return cmd;
+}
+
+/** Arrival shape, warm-up, seed and timeout: what every run and every capacity probe share. */
+export function addArrivalOptions(cmd: Command): Command {
+  return cmd
     .option(
       '--burstiness <b>',
       "Gamma shape of arrival gaps: 1 = Poisson, 'inf' = evenly spaced",
       parse.burstiness,
       1,
     )
-    .option('--max-concurrency <n>', 'cap on requests in flight', parse.positiveInt)
-    .addOption(
-      new Option('--ramp-up-strategy <curve>', 'ramp the rate over the run').choices([
-        'linear',
-        'exponential',
-      ]),
-    )
-    .option('--ramp-up-start-rps <rps>', 'ramp start rate', parse.positiveNumber)
-    .option('--ramp-up-end-rps <rps>', 'ramp end rate', parse.positiveNumber)
-    .option('--num-warmups <n>', 'warm-up requests sent first, left out of the results', parse.nonNegativeInt)
-    .option('--seed <n>', 'seed for arrivals and prompts', parse.integer, 0)
-    .option('--duration <s>', 'servebench: stop sending after s seconds', parse.positiveNumber)
     .addOption(
       new Option('--arrival <kind>', "servebench: 'constant' = --burstiness inf").choices([
         'poisson',
         'constant',
       ]),
     )
-    .option(
-      '--concurrency <n>',
-      'servebench: closed loop, n users each sending when its last request ends',
-      parse.positiveInt,
-    )
+    .option('--num-warmups <n>', 'warm-up requests sent first, left out of the results', parse.nonNegativeInt)
     .option('--warmup-requests <n>', 'servebench: same as --num-warmups', parse.nonNegativeInt)
-    .option('--request-timeout <s>', 'servebench: per-request timeout', parse.positiveNumber, 300)
+    .option('--seed <n>', 'seed for arrivals and prompts', parse.integer, 0)
+    .option('--request-timeout <s>', 'servebench: per-request timeout', parse.positiveNumber, 300);
+}
+
+export function addDatasetOptions(cmd: Command): Command {
+  return cmd
     .optionsGroup('Dataset:')
     .addOption(
       new Option('--dataset-name <name>', 'dataset')
@@ -101,7 +127,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--disable-shuffle', 'sharegpt, custom: keep the file order', false)
     .option('--tokenizer <name>', 'recorded as tokenizer_id; token counts come from the server (see docs)')
     .option('--tokenizer-mode <mode>', 'accepted for compatibility; no effect')
-    .option('--trust-remote-code', 'accepted for compatibility; no effect', false)
+    .option('--trust-remote-code', 'accepted for compatibility; no effect', false);
+}
+
+export function addRequestOptions(cmd: Command): Command {
+  return cmd
     .optionsGroup('Requests:')
     .option('--ignore-eos', 'ask the server to ignore EOS (default for --dataset-name random, as in vLLM)')
     .option('--no-ignore-eos', 'servebench: let random-dataset outputs stop at EOS')
@@ -117,9 +147,17 @@ export function addRunOptions(cmd: Command): Command {
       'JSON object merged into every request body (wins over the flags above)',
       parse.jsonObject,
     )
-    .option('--no-continuous-usage-stats', "servebench: don't ask for usage in every chunk")
-    .optionsGroup('Results:')
-    .option('--goodput <key:ms...>', 'SLOs for goodput, e.g. ttft:200 tpot:50 e2el:2000', parse.goodputEntry)
+    .option('--no-continuous-usage-stats', "servebench: don't ask for usage in every chunk");
+}
+
+/** vLLM's `--goodput`: per-request limits; `capacity` lists it with its SLO flags. */
+export const goodputOption = (description: string) =>
+  new Option('--goodput <key:ms...>', description).argParser(parse.goodputEntry);
+
+export function addResultOptions(cmd: Command, withGoodput = true): Command {
+  cmd.optionsGroup('Results:');
+  if (withGoodput) cmd.addOption(goodputOption('SLOs for goodput, e.g. ttft:200 tpot:50 e2el:2000'));
+  return cmd
     .option(
       '--percentile-metrics <list>',
       'metrics with percentiles (default ttft,tpot,itl,e2el, plus the client queue ones with --max-concurrency)',
@@ -129,8 +167,6 @@ export function addRunOptions(cmd: Command): Command {
       ...defaultPercentiles,
     ])
     .option('--save-result', 'write the result JSON', false)
-    .option('--save-detailed', 'add per-request arrays (ttfts, itls, errors, ...) to the result JSON', false)
-    .option('--append-result', 'append the result to the result file as a new line', false)
     .option('--result-dir <dir>', 'directory for result files (default: the working directory)')
     .option('--result-filename <name>', "result file name, or an absolute path (default: vLLM's name)")
     .option(
@@ -138,7 +174,24 @@ export function addRunOptions(cmd: Command): Command {
       'label of the result, the prefix of its default file name (default: --backend)',
     )
     .option('--metadata <key=value...>', 'pairs recorded in the result JSON', parse.keyValue)
-    .option('--disable-tqdm', 'no progress lines', false)
+    .option('--disable-tqdm', 'no progress lines', false);
+}
+
+/** Result flags about one run's requests: `capacity` rejects them (hidden, as the traffic ones). */
+export function addPerRunResultOptions(cmd: Command, hidden = false): Command {
+  const options = [
+    new Option(
+      '--save-detailed',
+      'add per-request arrays (ttfts, itls, errors, ...) to the result JSON',
+    ).default(false),
+    new Option('--append-result', 'append the result to the result file as a new line').default(false),
+  ];
+  for (const option of options) cmd.addOption(option.hideHelp(hidden));
+  return cmd;
+}
+
+export function addClientOptions(cmd: Command): Command {
+  return cmd
     .optionsGroup('Client (servebench):')
     .option('--workers <n>', "client threads, or 'auto'", parse.workers, 'auto' as const)
     .option(

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { type Arrival, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
 import type { DatasetSpecInput } from '../datasets/spec.ts';
 import { ConfigError } from '../load/errors.ts';
@@ -10,17 +11,31 @@ const DEFAULT_NUM_PROMPTS = 1000;
 
 /** The load profile a (checked: see flag-checks.ts) set of flags asks for. */
 export function profileFromFlags(flags: RunFlags): LoadProfileInput {
-  const dataset = datasetFromFlags(flags);
   const profile: LoadProfileInput = {
+    ...sharedProfileFromFlags(flags),
+    arrival: arrivalFromFlags(flags),
+    maxConcurrency: flags.maxConcurrency,
+    requests: flags.numPrompts ?? (flags.duration === undefined ? DEFAULT_NUM_PROMPTS : undefined),
+    durationS: flags.duration,
+  };
+  assertValid(loadProfileSchema, profile, 'run');
+  return profile;
+}
+
+/**
+ * Everything but how much load and how it arrives: what `run` and every probe of `capacity`
+ * share. Not validated here: the caller checks it with its own schema (see assertValid).
+ */
+export function sharedProfileFromFlags(
+  flags: RunFlags,
+): Omit<LoadProfileInput, 'arrival' | 'maxConcurrency' | 'requests' | 'durationS'> {
+  const dataset = datasetFromFlags(flags);
+  return {
     baseUrl:
       flags.baseUrl ?? `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${flags.port}`,
     endpoint:
       flags.endpoint ?? (flags.backend === 'openai-chat' ? '/v1/chat/completions' : '/v1/completions'),
     model: flags.servedModelName ?? flags.model,
-    arrival: arrivalFromFlags(flags),
-    maxConcurrency: flags.maxConcurrency,
-    requests: flags.numPrompts ?? (flags.duration === undefined ? DEFAULT_NUM_PROMPTS : undefined),
-    durationS: flags.duration,
     warmupRequests: flags.numWarmups ?? flags.warmupRequests ?? 0,
     requestTimeoutS: flags.requestTimeout,
     seed: flags.seed,
@@ -37,8 +52,6 @@ export function profileFromFlags(flags: RunFlags): LoadProfileInput {
     maxLatenessP99Ms: flags.maxLatenessMs,
     workers: flags.workers,
   };
-  assertValid(profile);
-  return profile;
 }
 
 /** `--percentile-metrics`, or by default every latency metric and, with a cap, the queue ones. */
@@ -166,13 +179,13 @@ const flagsOfField: Record<string, string> = {
  * The flag parsers and checks should leave nothing for the profile schema to reject; should
  * they miss a case, the error names the flags, never the schema's internal field paths.
  */
-function assertValid(profile: LoadProfileInput): void {
-  const result = loadProfileSchema.safeParse(profile);
+export function assertValid(schema: z.ZodType, profile: object, command: string): void {
+  const result = schema.safeParse(profile);
   if (result.success) return;
   const fields = [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '')))];
   const flags = fields.map((field) => flagsOfField[field] ?? field).join('; ');
   throw new ConfigError(
     `these flags do not make a valid run: ${flags}`,
-    "see 'servebench run --help' for what each takes",
+    `see 'servebench ${command} --help' for what each takes`,
   );
 }
