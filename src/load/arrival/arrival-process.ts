@@ -36,15 +36,45 @@ export function rescaledArrivals(shape: RateShape, dispersion: Dispersion): Arri
   };
 }
 
+/**
+ * A fixed rate as `vllm bench serve` offers it (`get_request` in vllm/benchmarks/serve.py): for N
+ * requests it draws N gaps, the first being the first request's delay, and rescales their running
+ * sum so that the last send lands at exactly N / rate (`target_total_delay_s`). Unscaled, a seed's
+ * sends can span 15% less or more than that, so the same command line would offer another load.
+ * The first request's delay is drawn after the gaps, so a seed keeps the gaps it gave before the
+ * rescaling (the draws are independent, so the order does not change the distribution).
+ *
+ * A run bounded by `untilS` (a duration) keeps the unscaled process: its count is only an upper
+ * bound on what fits in the duration, so N / rate is no target there (vLLM has no duration bound).
+ */
+export function vllmFixedRate(rate: number, dispersion: Dispersion): ArrivalProcess {
+  const unscaled = rescaledArrivals(constantRate(rate), dispersion);
+  return {
+    schedule(count, rng, untilS) {
+      if (untilS !== undefined && Number.isFinite(untilS)) return unscaled.schedule(count, rng, untilS);
+      if (count <= 0) return [];
+      const sends = unscaled.schedule(count, rng); // 0, then the running sum of N - 1 gaps
+      const firstDelay =
+        (dispersion.kind === 'constant' ? 1 : rng.gamma(dispersion.burstiness, 1 / dispersion.burstiness)) /
+        rate;
+      const last = (sends[sends.length - 1] as number) + firstDelay;
+      if (!(last > 0)) return sends;
+      const target = count / rate;
+      // target * (t / last), not t * factor: the last send is then exactly N / rate.
+      return sends.map((t) => target * ((t + firstDelay) / last));
+    },
+  };
+}
+
 export const poisson = (rate: number): ArrivalProcess =>
-  rescaledArrivals(constantRate(rate), { kind: 'gamma', burstiness: 1 });
+  vllmFixedRate(rate, { kind: 'gamma', burstiness: 1 });
 
 /** vLLM's `--burstiness`: shape = burstiness, scale = 1/(rate*burstiness). */
 export const gamma = (rate: number, burstiness: number): ArrivalProcess =>
-  rescaledArrivals(constantRate(rate), { kind: 'gamma', burstiness });
+  vllmFixedRate(rate, { kind: 'gamma', burstiness });
 
-export const constant = (rate: number): ArrivalProcess =>
-  rescaledArrivals(constantRate(rate), { kind: 'constant' });
+/** vLLM's `--burstiness inf`: every gap 1/rate, so the sends are at 1/rate, 2/rate, ... N/rate. */
+export const constant = (rate: number): ArrivalProcess => vllmFixedRate(rate, { kind: 'constant' });
 
 /** Everything at once (vLLM's `--request-rate inf`). */
 export const infinite = (): ArrivalProcess => ({
