@@ -30,6 +30,7 @@ describe('runLoad against a real loopback server', () => {
     const sendRate = (39 / ((records.at(-1)?.sent_ms ?? 0) - (records[5]?.sent_ms ?? 0))) * 1000;
     expect(sendRate).toBeGreaterThan(48);
     expect(sendRate).toBeLessThan(52);
+    expect(summary.offered_rate).toBeCloseTo(sendRate, 6);
     expect(summary.client_lateness_p99_ms).toBeLessThan(5);
     expect(summary.total_output_tokens).toBe(summary.completed * 10);
     expect(result.model).toBe('test-model');
@@ -56,6 +57,7 @@ describe('runLoad against a real loopback server', () => {
     });
     expect(summary.max_concurrent_requests).toBe(4);
     expect(summary.completed + summary.failed).toBe(40);
+    expect(summary.offered_rate).toBeNull();
   });
 
   it('max-concurrency caps an infinite rate, and waiting for a slot is not counted as client lateness', async () => {

@@ -114,6 +114,7 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
     goodput: profile.goodput,
     maxLatenessP99Ms: profile.maxLatenessP99Ms,
     maxFailureRate: profile.maxFailureRate,
+    closedLoop: arrival.kind === 'concurrency',
   });
   if (signal.aborted) {
     summary.invalid_reasons.push('the run was cancelled before it finished');

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { judgedPercentile, latenessReasons } from './client-check.ts';
 import type { RequestRecord } from './record.ts';
 
-/** n requests scheduled every `gapMs`, each sent `late(i)` ms after its time. */
-function schedule(n: number, gapMs: number, late: (i: number) => number): RequestRecord[] {
+/** n requests scheduled every `gapMs`, each sent `late(i)` ms after its time, first token `ttftMs` later. */
+function schedule(n: number, gapMs: number, late: (i: number) => number, ttftMs = 100): RequestRecord[] {
   return Array.from({ length: n }, (_, i) => ({
     ok: true,
     scheduled_ms: i * gapMs,
     sent_ms: i * gapMs + late(i),
-    end_ms: i * gapMs + late(i) + 100,
-    chunk_ms: [],
+    end_ms: i * gapMs + late(i) + ttftMs,
+    chunk_ms: [i * gapMs + late(i) + ttftMs],
     chunk_tokens: [],
     prompt_tokens: 10,
     output_tokens: 1,
@@ -52,6 +52,33 @@ describe('the client lateness check', () => {
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(
       /send timing was off: p95 send lateness 30\.0 ms > 10 ms allowed \(of 100 requests\)/,
+    );
+  });
+
+  it('names the load-profile fields and CLI flags a suite author sets', () => {
+    const timing = latenessReasons(
+      schedule(100, 100, (i) => (i % 10 === 0 ? 30 : 2)),
+      10,
+    );
+    expect(timing[0]).toMatch(/maxLatenessP99Ms in the load profile, --max-lateness-ms on the CLI/);
+    expect(timing[0]).toMatch(/workers in the load profile, --workers on the CLI/);
+    const behind = latenessReasons(
+      schedule(100, 100, (i) => 5.5 * i),
+      1000,
+    );
+    expect(behind[0]).toMatch(/workers in the load profile, --workers on the CLI/);
+  });
+
+  it('judges the tail against the latencies measured: under 5% of the median queued TTFT passes', () => {
+    // The same 30 ms tail that fails next to 100 ms latencies is noise next to 2 s ones (100 ms allowed).
+    const slow = schedule(100, 100, (i) => (i % 10 === 0 ? 30 : 2), 2000);
+    expect(latenessReasons(slow, 10)).toEqual([]);
+    // Past 5% of the median, the relative allowance is what the message names.
+    const later = schedule(100, 100, (i) => (i % 10 === 0 ? 150 : 2), 2000);
+    const reasons = latenessReasons(later, 10);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(
+      /p95 send lateness 150\.0 ms > 100\.1 ms allowed \(5% of the median queue-inclusive TTFT, 2002\.0 ms\)/,
     );
   });
 

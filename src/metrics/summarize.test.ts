@@ -88,6 +88,35 @@ describe('summarize (vLLM definitions)', () => {
     expect(s.mean_token_itl_ms).toBeCloseTo((4 + 6 + 10 + 10) / 4, 12);
   });
 
+  it('offered_rate: the rate the measured sends went out at (gaps over their span), null when none applies', () => {
+    // Measured sends at 1, 100 and 200 ms (the warm-up's is left out): two gaps over 0.199 s.
+    expect(s.offered_rate).toBeCloseTo(2 / 0.199, 12);
+    expect(summarize(trace, { closedLoop: true }).offered_rate).toBeNull();
+    expect(summarize(trace.slice(0, 1)).offered_rate).toBeNull();
+    expect(summarize([]).offered_rate).toBeNull();
+  });
+
+  it('bootstrap intervals for the queue-inclusive TTFT and E2EL, as for the send-based ones', () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      rec({
+        scheduled_ms: i * 10,
+        sent_ms: i * 10 + (i % 4) * 50,
+        chunk_ms: [i * 10 + (i % 4) * 50 + 20 + (i % 7)],
+        chunk_tokens: [1],
+        end_ms: i * 10 + (i % 4) * 50 + 30,
+        output_tokens: 1,
+      }),
+    );
+    const m = summarize(many, { percentiles: [99] });
+    for (const key of ['p99_ttft_ms', 'p99_e2el_ms', 'p99_queued_ttft_ms', 'p99_queued_e2el_ms']) {
+      const [lo, hi] = m.ci95[key] as [number, number];
+      expect(lo).toBeLessThanOrEqual(m[key] as number);
+      expect(hi).toBeGreaterThanOrEqual(lo);
+    }
+    // Queue-inclusive TTFT counts the 0..150 ms each request waited before its send.
+    expect(m.p99_queued_ttft_ms).toBeGreaterThan((m.p99_ttft_ms as number) + 100);
+  });
+
   it('flags too many failures as invalid with the reason', () => {
     const strict = summarize(trace, { maxFailureRate: 0.1 });
     expect(strict.valid).toBe(false);

@@ -19,6 +19,8 @@ export interface SummaryOptions {
   maxLatenessP99Ms?: number;
   /** A run with a larger share of failed requests is invalid. */
   maxFailureRate?: number;
+  /** A closed-loop run (users, no arrival process) offers no rate: `offered_rate` is null. */
+  closedLoop?: boolean;
 }
 
 /** Fewer samples than this give no confidence interval: a bootstrap of a handful means little. */
@@ -33,7 +35,7 @@ export const defaultSummaryOptions = {
 /**
  * The result of a run. Keys without a prefix note are vLLM bench's, with its meanings
  * (`completed`, `request_throughput`, `p99_ttft_ms`, ...); our extensions are documented in
- * docs/metrics.md (`queued_*`, `token_itl`, `ci95`, `failures`, `client_*`, `valid`).
+ * docs/metrics.md (`queued_*`, `token_itl`, `offered_rate`, `ci95`, `failures`, `client_*`, `valid`).
  */
 export type BenchmarkSummary = {
   completed: number;
@@ -45,6 +47,8 @@ export type BenchmarkSummary = {
   output_throughput: number;
   total_token_throughput: number;
   request_goodput: number | null;
+  /** Ours: the rate the sends actually went out at (req/s); null for closed loop or under 2 sends. */
+  offered_rate: number | null;
   max_output_tokens_per_s: number;
   max_concurrent_requests: number;
   failures: Record<string, number>;
@@ -92,6 +96,7 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
     output_throughput: perSecond(totalOutput),
     total_token_throughput: perSecond(totalInput + totalOutput),
     request_goodput: options.goodput ? perSecond(countGood(lat, options.goodput)) : null,
+    offered_rate: options.closedLoop ? null : offeredRate(records),
     max_output_tokens_per_s: maxTokensPerSecond(ok),
     max_concurrent_requests: maxConcurrent(records),
     failures: countFailures(records),
@@ -104,8 +109,9 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
 
   const statNames = [...metrics, 'queued_ttft', 'queued_e2el', 'token_itl'] as const;
   for (const name of statNames) addStats(summary, name, samples[name], percentiles);
-  for (const name of ['ttft', 'tpot', 'e2el'] as const) {
-    if (!metrics.includes(name)) continue;
+  // The queue-inclusive variants get intervals too: SLOs judge them by default (vitest/slo.ts).
+  for (const name of ['ttft', 'tpot', 'e2el', 'queued_ttft', 'queued_e2el'] as const) {
+    if (name !== 'queued_ttft' && name !== 'queued_e2el' && !metrics.includes(name)) continue;
     if (samples[name].length < MIN_CI_SAMPLES) continue;
     const ci = bootstrapPercentileCi(samples[name], percentiles);
     percentiles.forEach((p, i) => {
@@ -136,6 +142,22 @@ export function addStats(
   summary[`median_${name}_ms`] = percentileOfSorted(ordered, 50);
   summary[`std_${name}_ms`] = std(values);
   for (const p of percentiles) summary[`${percentileKey(p)}_${name}_ms`] = percentileOfSorted(ordered, p);
+}
+
+/**
+ * The rate the measured requests actually went out at: sends minus one over the span of their send
+ * times, so evenly spaced sends at R req/s give exactly R. It shows what a schedule offered after
+ * client lateness and any `--max-concurrency` wait; null when fewer than two sends span any time.
+ */
+function offeredRate(records: readonly RequestRecord[]): number | null {
+  if (records.length < 2) return null;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    first = Math.min(first, r.sent_ms);
+    last = Math.max(last, r.sent_ms);
+  }
+  return last > first ? (records.length - 1) / ((last - first) / 1000) : null;
 }
 
 /** A request is good when every configured SLO holds (value <= threshold), as in vLLM. */
