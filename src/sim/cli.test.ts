@@ -50,6 +50,7 @@ describe('simulator flags', () => {
       /^--mps-active-thread-percentage: /,
     );
     expect(errorOf(['--fault-429-rate', '2']).message).toMatch(/^--fault-429-rate: /);
+    expect(errorOf(['--fault-slowdown', '0.5']).message).toMatch(/^--fault-slowdown: .*>=1.*got '0.5'/);
     expect(errorOf(['--gpu', 'TPU']).message).toMatch(/--gpu: unknown GPU 'TPU'; known: H100/);
     expect(errorOf(['--model', 'gpt-4']).message).toMatch(/--model: unknown model/);
     expect(errorOf(['--nope', '1']).message).toMatch(/nope/);

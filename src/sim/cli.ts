@@ -40,6 +40,7 @@ Fault injection:
   --fault-429-rate F                share answered 429
   --fault-malformed-sse-rate F      share of streams with one broken SSE event
   --fault-drop-rate F               share of streams cut after --fault-drop-after-tokens (default 1)
+  --fault-slowdown F                every engine step takes F times as long, F >= 1 (default 1)
 `;
 
 export const usage = simUsage('node src/sim/main.ts');

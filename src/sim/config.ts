@@ -26,6 +26,8 @@ export const faultSchema = z.object({
   /** Fraction of streams whose connection is destroyed after faultDropAfterTokens tokens. */
   faultDropRate: rate.default(0),
   faultDropAfterTokens: z.coerce.number().int().min(0).default(1),
+  /** Every modelled engine step takes F times as long: a slower server, for gate power studies. */
+  faultSlowdown: z.coerce.number().min(1).max(100).default(1),
 });
 
 export const simOptionsSchema = z

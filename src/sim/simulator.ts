@@ -64,6 +64,7 @@ export class Simulator {
         gpuMemoryUtilization: config.gpuMemoryUtilization,
         mpsActiveThreadPercentage: config.mpsActiveThreadPercentage,
         tuning,
+        slowdown: config.faults.faultSlowdown,
       },
       clock,
       this.metrics,

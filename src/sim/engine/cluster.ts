@@ -19,6 +19,8 @@ export interface ClusterOptions {
   readonly gpuMemoryUtilization: number;
   readonly mpsActiveThreadPercentage: number;
   readonly tuning?: PerfTuning;
+  /** --fault-slowdown: every step's modelled time is multiplied by this (default 1). */
+  readonly slowdown?: number;
 }
 
 /** All engines of one simulated deployment, their router and their shared step-time model. */
@@ -49,7 +51,7 @@ export function createCluster(options: ClusterOptions, clock: Clock, observer?: 
       { maxNumSeqs: options.maxNumSeqs, maxNumBatchedTokens: options.maxNumBatchedTokens },
       new KvCache(capacity.blocks),
     );
-    engines.push(new Engine(i, scheduler, model, clock, observer));
+    engines.push(new Engine(i, scheduler, model, clock, observer, options.slowdown ?? 1));
   }
   return { engines, router: new LeastLoadedRouter(engines), kvBlocksPerEngine: capacity.blocks, model };
 }

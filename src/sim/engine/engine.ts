@@ -39,6 +39,7 @@ export class Engine {
   readonly #model: StepTimeModel;
   readonly #clock: Clock;
   readonly #observer: EngineObserver | undefined;
+  readonly #slowdown: number;
   #busy = false;
   steps = 0;
 
@@ -48,12 +49,14 @@ export class Engine {
     model: StepTimeModel,
     clock: Clock,
     observer?: EngineObserver,
+    slowdown = 1,
   ) {
     this.index = index;
     this.scheduler = scheduler;
     this.#model = model;
     this.#clock = clock;
     this.#observer = observer;
+    this.#slowdown = slowdown;
   }
 
   /** vLLM's data-parallel load score: waiting requests weigh more than running ones. */
@@ -83,7 +86,9 @@ export class Engine {
       return;
     }
     for (const item of batch.items) if (item.seq.firstScheduledAt < 0) item.seq.firstScheduledAt = start;
-    const duration = this.#model.stepTime(batch.items).total;
+    // --fault-slowdown scales the step, not the perf model: the fault is a slower server, and
+    // everything downstream (queueing, batch sizes) follows from the longer steps.
+    const duration = this.#model.stepTime(batch.items).total * this.#slowdown;
     const deadline = start + duration;
     this.#clock.at(deadline, () => {
       const now = this.#clock.now();

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SimProcess, startSim } from '../process.ts';
 import { postJson } from '../testing/http.ts';
+import { latency, loadSim } from '../testing/load.ts';
 
 const started: SimProcess[] = [];
 afterAll(async () => {
@@ -121,5 +122,27 @@ describe('fault injection', () => {
     expect(events.length).toBeLessThanOrEqual(4);
     // The server itself survives.
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
+  });
+
+  it('slows every step by --fault-slowdown: F=1.2 raises measured TPOT by ~20%', async () => {
+    // A 7B model's ~17 ms steps: timer jitter of a busy 2-core host is small beside them.
+    const model = 'Qwen/Qwen2.5-7B-Instruct';
+    const tpot = async (args: string[]) => {
+      const s = await sim(['--model', model, ...args]);
+      const { summary } = await loadSim({
+        baseUrl: s.url,
+        model,
+        arrival: { kind: 'concurrency', concurrency: 2 },
+        requests: 8,
+        dataset: { name: 'random', input_len: 64, output_len: 32 },
+        ignoreEos: true,
+        maxLatenessP99Ms: 1000,
+      });
+      expect(summary.completed).toBe(8);
+      return latency(summary, 'median', 'tpot');
+    };
+    const ratio = (await tpot(['--fault-slowdown', '1.2'])) / (await tpot([]));
+    expect(ratio).toBeGreaterThan(1.14);
+    expect(ratio).toBeLessThan(1.26);
   });
 });
