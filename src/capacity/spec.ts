@@ -95,3 +95,4 @@ export type CapacitySloInput = z.input<typeof capacitySloSchema>;
 export type CapacitySearch = z.infer<typeof capacitySearchSchema>;
 export type CapacitySearchInput = z.input<typeof capacitySearchSchema>;
 export type ProbeBaseInput = Omit<LoadProfileInput, 'arrival' | 'requests' | 'durationS'>;
+export type ProbeBase = z.infer<typeof probeBaseSchema>;

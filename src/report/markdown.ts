@@ -1,11 +1,18 @@
 import { renderBaselineDiff } from './baseline-diff.ts';
+import {
+  answerLine,
+  capacityChart,
+  capacityThroughputChart,
+  isCapacityPoint,
+  renderCapacitySection,
+} from './capacity-report.ts';
 import { code, escapeMarkdown } from './escape.ts';
 import { experimentCharts } from './experiment-charts.ts';
 import { formatDuration } from './format.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
 import { uniqueSlugs } from './slug.ts';
-import { lineChart } from './svg-chart.ts';
+import { type LineChartOptions, lineChart } from './svg-chart.ts';
 import { renderTelemetryTable } from './telemetry-table.ts';
 
 export interface MarkdownOptions {
@@ -45,13 +52,35 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   const experiments = groupByExperiment(results.points);
   if (experiments.size === 0) out.push('No load points were recorded.', '');
 
-  for (const [experiment, points] of experiments) {
-    out.push(`## ${escapeMarkdown(experiment)}`, '', context(points), '', renderPointTable(points), '');
+  for (const [experiment, all] of experiments) {
+    out.push(`## ${escapeMarkdown(experiment)}`, '', context(all), '');
+    const base = slug(experiment);
+    const addChart = (kind: string, chart: LineChartOptions | null) => {
+      if (!chart) return;
+      const file = `charts/${base}-${kind}.svg`;
+      charts.push({ file, svg: lineChart(chart) });
+      if (href) out.push(`![${escapeMarkdown(chart.title)}](${linkTarget(href(file))})`, '');
+    };
+    // Capacity experiments answer first: the answer, its probes and charts, then any plain points.
+    for (const point of all.filter(isCapacityPoint)) {
+      const only = all.filter(isCapacityPoint).length === 1;
+      if (!only) out.push(`### ${escapeMarkdown(point.test)}`, '');
+      out.push(...renderCapacitySection(point));
+      const kind = only ? 'capacity' : `capacity-${slug(point.test)}`;
+      addChart(kind, capacityChart(point));
+      addChart(`${kind}-throughput`, capacityThroughputChart(point));
+    }
+    const points = all.filter((p) => !isCapacityPoint(p));
+    if (points.length === 0) {
+      const diff = renderBaselineDiff(all);
+      if (diff) out.push(diff);
+      continue;
+    }
+    out.push(renderPointTable(points), '');
     const notes = renderPointNotes(points);
     if (notes) out.push(notes, '');
     const telemetry = renderTelemetryTable(points);
     if (telemetry) out.push(telemetry, '');
-    const base = slug(experiment);
     for (const chart of experimentCharts(experiment, points)) {
       const file = `charts/${base}-${chart.kind}.svg`;
       charts.push({ file, svg: lineChart(chart.options) });
@@ -85,6 +114,9 @@ function header(results: ResultsFile): string[] {
     `- **GPUs:** ${gpus}`,
     `- **Run:** ${escapeMarkdown(results.startedAt)}${took ? ` (${took})` : ''}`,
     `- **Outcome:** ${outcome(results.points)}`,
+    ...results.points
+      .filter(isCapacityPoint)
+      .map((p) => `- **${escapeMarkdown(p.experiment)}:** ${answerLine(p)}`),
     '',
   );
   return lines;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capacityResultSchema } from '../capacity/result.ts';
 import { pointTelemetrySchema } from '../telemetry/schema.ts';
 
 /** Bumped on any incompatible change of results.json; docs/results.schema.json is generated from this. */
@@ -75,6 +76,8 @@ export const pointResultSchema = z.strictObject({
   baseline: baselineOutcomeSchema.nullable(),
   /** GPU telemetry sampled during the load (targets on GPUs only; absent when simulated). */
   telemetry: pointTelemetrySchema.optional(),
+  /** A capacity experiment's answer and every probe (runCapacity); `summary` is then its answer probe's. */
+  capacity: capacityResultSchema.optional(),
   state: z.enum(['passed', 'failed', 'skipped']),
   errors: z.array(z.string()),
 });

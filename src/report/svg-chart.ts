@@ -17,6 +17,16 @@ export interface ChartSeries {
   axis?: 'left' | 'right';
   /** A guide rather than data (e.g. "offered = served"): dashed grey, no markers. */
   reference?: boolean;
+  /** Markers only, no line through them (points that are not a curve, e.g. probes by verdict). */
+  line?: false;
+  /** Open markers: a point drawn but not counted (an unresolved or invalid probe). */
+  hollow?: boolean;
+}
+
+/** A vertical line across the plot at `x` (a knee), labelled at its top. */
+export interface XMark {
+  x: number;
+  label: string;
 }
 
 export interface LineChartOptions {
@@ -28,6 +38,13 @@ export interface LineChartOptions {
   yLog?: boolean;
   /** A right-hand axis for series with `axis: 'right'`. */
   secondAxis?: { label: string; log?: boolean };
+  /** A fixed left-axis domain (e.g. [0, 1] for a share), so charts of different runs compare. */
+  yDomain?: [number, number];
+  /** A shaded x interval behind the data (a bracket), labelled at its top. */
+  xBand?: { from: number; to: number; label: string };
+  xMarks?: readonly XMark[];
+  /** Large grey text in the plot's corner, e.g. "SIMULATED", that survives a copied image. */
+  watermark?: string;
   width?: number;
   height?: number;
 }
@@ -67,7 +84,7 @@ export function lineChart(options: LineChartOptions): string {
     const data = on.some((s) => !s.reference) ? on.filter((s) => !s.reference) : on;
     return data.flatMap((s) => s.points.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]));
   };
-  const yLeft = makeScale(valuesOn('left'), plotBottom, plotTop, {
+  const yLeft = makeScale([...valuesOn('left'), ...(options.yDomain ?? [])], plotBottom, plotTop, {
     log: options.yLog ?? false,
     includeZero: true,
     count: yCount,
@@ -83,7 +100,11 @@ export function lineChart(options: LineChartOptions): string {
   const labelWidth = (scale: Scale) =>
     Math.max(0, ...scale.ticks.values.map((v) => textWidth(scale.label(v), FONT)));
   const plotLeft = PAD + FONT + 10 + labelWidth(yLeft) + 8;
-  const xs = series.flatMap((s) => s.points.map((p) => p.x)).filter(Number.isFinite);
+  const xs = [
+    ...series.flatMap((s) => s.points.map((p) => p.x)),
+    ...(options.xBand ? [options.xBand.from, options.xBand.to] : []),
+    ...(options.xMarks ?? []).map((m) => m.x),
+  ].filter(Number.isFinite);
   const integerX = xs.length > 0 && xs.every(Number.isInteger);
   const rightMargin = yRight ? PAD + FONT + 10 + labelWidth(yRight) + 8 : PAD + 8;
   let plotRight = width - rightMargin;
@@ -106,6 +127,14 @@ export function lineChart(options: LineChartOptions): string {
     `<text class="title" x="${n(width / 2)}" y="${PAD + TITLE_FONT}" text-anchor="middle" font-size="${TITLE_FONT}" font-weight="600" fill="#222">${escapeXml(ellipsize(options.title, width - 2 * PAD, TITLE_FONT, true))}</text>`,
     renderLegend(series, legend, width, PAD + TITLE_FONT + 10),
     renderGrid(x, yLeft, plot),
+    ...(options.xBand ? [renderBand(options.xBand, x, plot)] : []),
+    ...(options.xMarks ?? []).map((m) => renderXMark(m, x, plot)),
+    // Behind the data, centred and faint: readable on any copy of the image, never hiding a point.
+    ...(options.watermark
+      ? [
+          `<text class="watermark" x="${n((plot.left + plot.right) / 2)}" y="${n((plot.top + plot.bottom) / 2 + 14)}" text-anchor="middle" font-size="40" font-weight="700" letter-spacing="6" fill="#000000" fill-opacity="0.07">${escapeXml(options.watermark)}</text>`,
+        ]
+      : []),
     renderXAxis(x, options.xLabel, plot, height),
     renderYAxis(yLeft, options.yLabel, plot, 'left', axisColour(series, 'left', yRight !== undefined)),
   ];
@@ -205,11 +234,12 @@ function renderLegend(
     const item = layout.items[i] as { row: number; dx: number };
     const x0 = (width - (layout.rowWidths[item.row] as number)) / 2 + item.dx;
     const cy = top + item.row * LEGEND_ROW + LEGEND_ROW / 2;
-    out.push(
-      `<g class="legend-item">`,
-      `<line x1="${n(x0)}" y1="${n(cy)}" x2="${n(x0 + LEGEND_SAMPLE)}" y2="${n(cy)}" ${strokeOf(s)}/>`,
-    );
-    if (s.marker) out.push(marker(s.marker, x0 + LEGEND_SAMPLE / 2, cy, s.colour));
+    out.push(`<g class="legend-item">`);
+    if (s.line !== false)
+      out.push(
+        `<line x1="${n(x0)}" y1="${n(cy)}" x2="${n(x0 + LEGEND_SAMPLE)}" y2="${n(cy)}" ${strokeOf(s)}/>`,
+      );
+    if (s.marker) out.push(marker(s.marker, x0 + LEGEND_SAMPLE / 2, cy, s.colour, undefined, s.hollow));
     out.push(
       `<text x="${n(x0 + LEGEND_SAMPLE + 6)}" y="${n(cy + FONT * 0.35)}" fill="#222">${escapeXml(s.legendLabel)}</text>`,
       '</g>',
@@ -293,6 +323,28 @@ function renderYAxis(
   return out.join('\n');
 }
 
+function renderBand(band: NonNullable<LineChartOptions['xBand']>, x: Scale, plot: Plot): string {
+  const from = Math.max(plot.left, x.px(Math.min(band.from, band.to)));
+  const to = Math.min(plot.right, x.px(Math.max(band.from, band.to)));
+  return [
+    '<g class="band">',
+    `<rect x="${n(from)}" y="${n(plot.top)}" width="${n(Math.max(1, to - from))}" height="${n(plot.bottom - plot.top)}" fill="#009E73" fill-opacity="0.12"/>`,
+    `<text x="${n((from + to) / 2)}" y="${n(plot.bottom - 6)}" text-anchor="middle" fill="#1b6b50" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(band.label)}</text>`,
+    '</g>',
+  ].join('\n');
+}
+
+function renderXMark(mark: XMark, x: Scale, plot: Plot): string {
+  const px = x.px(mark.x);
+  if (!Number.isFinite(px)) return '';
+  return [
+    '<g class="x-mark">',
+    `<line x1="${n(px)}" y1="${n(plot.top)}" x2="${n(px)}" y2="${n(plot.bottom)}" stroke="#555" stroke-width="1.2" stroke-dasharray="3 3"/>`,
+    `<text x="${n(px + 4)}" y="${n(plot.bottom - 8 - 2 * FONT)}" fill="#444" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(mark.label)}</text>`,
+    '</g>',
+  ].join('\n');
+}
+
 function renderSeries(s: StyledSeries, x: Scale, y: Scale, clipId: string): { svg: string; points: number } {
   const placed = s.points
     .filter((p) => Number.isFinite(p.x))
@@ -310,10 +362,12 @@ function renderSeries(s: StyledSeries, x: Scale, y: Scale, clipId: string): { sv
     penDown = true;
   }
   const shown = placed.filter((q) => Number.isFinite(q.py));
-  const out = [
-    `<g class="series" data-name="${escapeXml(s.name)}" data-axis="${s.axis}">`,
-    `<path class="line" d="${d}" fill="none" ${strokeOf(s)} stroke-linejoin="round" stroke-linecap="round"${s.reference ? ` clip-path="url(#${clipId})"` : ''}/>`,
-  ];
+  const out = [`<g class="series" data-name="${escapeXml(s.name)}" data-axis="${s.axis}">`];
+  if (s.line !== false) {
+    out.push(
+      `<path class="line" d="${d}" fill="none" ${strokeOf(s)} stroke-linejoin="round" stroke-linecap="round"${s.reference ? ` clip-path="url(#${clipId})"` : ''}/>`,
+    );
+  }
   const bars = shown.flatMap(({ p, px }) => {
     if (p.lo === undefined || p.hi === undefined || !Number.isFinite(p.lo) || !Number.isFinite(p.hi))
       return [];
@@ -329,7 +383,8 @@ function renderSeries(s: StyledSeries, x: Scale, y: Scale, clipId: string): { sv
   }
   if (s.marker) {
     for (const { p, px, py } of shown) {
-      out.push(marker(s.marker, px, py, s.colour, `${s.name}: ${formatPlain(p.y)} at ${formatPlain(p.x)}`));
+      const tooltip = `${s.name}: ${formatPlain(p.y)} at ${formatPlain(p.x)}`;
+      out.push(marker(s.marker, px, py, s.colour, tooltip, s.hollow));
     }
   }
   out.push('</g>');
@@ -342,10 +397,20 @@ function strokeOf(s: StyledSeries): string {
     : `stroke="${s.colour}" stroke-width="2.2"`;
 }
 
-function marker(shape: Marker, cx: number, cy: number, colour: string, tooltip?: string): string {
+function marker(
+  shape: Marker,
+  cx: number,
+  cy: number,
+  colour: string,
+  tooltip?: string,
+  hollow = false,
+): string {
   const [tag, geometry] = markerGeometry(shape, cx, cy);
   const close = tooltip === undefined ? '/>' : `><title>${escapeXml(tooltip)}</title></${tag}>`;
-  return `<${tag} class="marker" ${geometry} fill="${colour}" stroke="#ffffff" stroke-width="1"${close}`;
+  const paint = hollow
+    ? `fill="#ffffff" stroke="${colour}" stroke-width="1.8"`
+    : `fill="${colour}" stroke="#ffffff" stroke-width="1"`;
+  return `<${tag} class="marker" ${geometry} ${paint}${close}`;
 }
 
 function markerGeometry(shape: Marker, cx: number, cy: number): [string, string] {
