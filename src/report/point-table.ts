@@ -10,7 +10,7 @@ import {
   metricUnit,
 } from './format.ts';
 import type { PointResult, SloCheck } from './schema.ts';
-import { metric, metricCi } from './summary-values.ts';
+import { metric, metricCi, otherLatencyVariant } from './summary-values.ts';
 
 interface Column {
   header: string;
@@ -89,6 +89,13 @@ function columnsFor(points: readonly PointResult[]): Column[] {
   columns.push(
     { header: 'p50 TTFT (ms)', align: 'right', value: latency('p50_ttft_ms', 'median_ttft_ms') },
     { header: 'p99 TTFT (ms)', align: 'right', value: latency('p99_ttft_ms') },
+  );
+  // Beside vLLM's send-based TTFT, the queue-inclusive one SLOs judge by default (they differ
+  // when requests waited in the client behind maxConcurrency).
+  if (points.some((p) => metric(p, 'p99_queued_ttft_ms') !== null)) {
+    columns.push({ header: 'p99 queued TTFT (ms)', align: 'right', value: latency('p99_queued_ttft_ms') });
+  }
+  columns.push(
     { header: 'p99 TPOT (ms)', align: 'right', value: latency('p99_tpot_ms') },
     { header: 'p99 ITL (ms)', align: 'right', value: latency('p99_itl_ms') },
     { header: 'p99 E2EL (ms)', align: 'right', value: latency('p99_e2el_ms') },
@@ -115,9 +122,16 @@ const withUnit = (metricKey: string, v: number) => {
   return `${formatMetric(metricKey, v)}${unit ? ` ${unit}` : ''}`;
 };
 
-function sloNote(s: SloCheck): string {
+function sloNote(p: PointResult, s: SloCheck): string {
   const ci = s.ci ? ` (95% CI ${withUnit(s.metric, s.ci[0])} – ${withUnit(s.metric, s.ci[1])})` : '';
-  return `SLO ${metricLabel(s.metric)} ${code(s.metric)} not met: measured ${withUnit(s.metric, s.measured)}${ci}, limit ${withUnit(s.metric, s.limit)}`;
+  // The TTFT/E2EL variant not judged, for comparison (vLLM's send-based one, or the queued one).
+  const otherKey = otherLatencyVariant(s.metric);
+  const other = otherKey === null ? null : metric(p, otherKey);
+  const beside =
+    otherKey !== null && other !== null
+      ? `; ${metricLabel(otherKey)} ${code(otherKey)} (not judged) ${withUnit(otherKey, other)}`
+      : '';
+  return `SLO ${metricLabel(s.metric)} ${code(s.metric)} not met: measured ${withUnit(s.metric, s.measured)}${ci}, limit ${withUnit(s.metric, s.limit)}${beside}`;
 }
 
 /** First line of an error, cut short: stack traces belong in the Vitest output, not the summary. */
@@ -142,7 +156,7 @@ export function renderPointNotes(points: readonly PointResult[]): string {
         p.invalidReasons.length > 0 ? p.invalidReasons.map(escapeMarkdown).join('; ') : 'no reason given';
       notes.push(`- ⚠️ ${who}: invalid run: ${reasons}`);
     }
-    for (const s of p.slo.filter((check) => !check.pass)) notes.push(`- ❌ ${who}: ${sloNote(s)}`);
+    for (const s of p.slo.filter((check) => !check.pass)) notes.push(`- ❌ ${who}: ${sloNote(p, s)}`);
     // A failed SLO or a regression already says why the test failed; its assertion message would repeat it.
     const explained = p.slo.some((check) => !check.pass) || p.baseline?.status === 'regressed';
     const errors = explained ? [] : p.errors;

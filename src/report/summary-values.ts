@@ -20,3 +20,14 @@ export function metricCi(point: PointResult, key: string): [number, number] | nu
     ? [lo, hi]
     : null;
 }
+
+/**
+ * The other variant of a TTFT or E2EL key: `p99_queued_ttft_ms` (from the scheduled send, with any
+ * client queueing) <-> `p99_ttft_ms` (vLLM's, from the actual send). Null for other keys.
+ */
+export function otherLatencyVariant(key: string): string | null {
+  const m = /^(mean|median|std|p\d+(?:\.\d+)?)_(queued_)?(ttft|e2el)_ms$/.exec(key);
+  if (!m) return null;
+  const [, stat, queued, name] = m as unknown as [string, string, string | undefined, string];
+  return queued ? `${stat}_${name}_ms` : `${stat}_queued_${name}_ms`;
+}

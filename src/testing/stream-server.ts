@@ -11,6 +11,7 @@ export type Fault =
   | 'http500'
   | 'http429'
   | 'stall'
+  | 'pause'
   | 'cut'
   | 'malformed'
   | 'no-usage'
@@ -23,8 +24,13 @@ export interface StreamServerOptions {
   itlMs?: number;
   /** Tokens per SSE chunk (vLLM can send several when it batches detokenization). */
   tokensPerChunk?: number;
-  /** Picks a fault for the n-th request (0-based), or null for a clean response. */
+  /**
+   * Picks a fault for the n-th request (0-based), or null for a clean response. 'stall' never
+   * finishes after its first chunk; 'pause' holds the stream `pauseMs` after it, then finishes.
+   */
   fault?: (n: number) => Fault | null;
+  /** How long a 'pause' fault holds its stream after the first chunk (default 2000 ms). */
+  pauseMs?: number;
   /** Adds `sent_at` (ms since the Unix epoch, sub-ms precision) to every chunk, for timing checks. */
   stampChunks?: boolean;
 }
@@ -152,6 +158,7 @@ async function handle(
     send(chunk(tokens, produced));
     if (produced === tokens) {
       if (fault === 'stall') return; // never finishes; the client's timeout must fire
+      if (fault === 'pause') await sleep(options.pauseMs ?? 2000); // a server stall mid-stream
       if (fault === 'cut') return void res.destroy();
       if (fault === 'malformed') send('{"choices": [{"text": "oops"');
       if (fault === 'error-event') send(JSON.stringify({ error: { message: 'engine dead', code: 500 } }));

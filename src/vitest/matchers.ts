@@ -31,7 +31,7 @@ function toMeetSLO(this: MatcherContext, received: unknown, slo: Slo) {
   return {
     pass,
     message: () =>
-      `${pass ? 'SLO met' : 'SLO not met'} (${result.experiment} › ${result.test}):\n${formatSloTable(checks)}`,
+      `${pass ? 'SLO met' : 'SLO not met'} (${result.experiment} › ${result.test}):\n${formatSloTable(checks, result.summary)}`,
   };
 }
 
@@ -160,7 +160,7 @@ expect.extend({ toMeetSLO, toMatchBaseline });
 
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {
-    /** Passes when every SLO limit holds on a valid run; the message lists metric, target, measured, CI, verdict. */
+    /** Passes when every SLO limit holds on a valid run (TTFT/E2EL queue-inclusive unless `latency: 'sent'`); the message lists metric, target, measured, CI, verdict. */
     toMeetSLO(slo: Slo): R;
     /** Compares with the stored baseline (tolerance AND significance); records one per update mode. Await it. */
     toMatchBaseline(options?: BaselineOptions): Promise<void>;
