@@ -3,7 +3,7 @@ import { isQueueMetric } from './client-queue.ts';
 import type { Given, RunFlags } from './run-options.ts';
 
 /** The flag a RunFlags key comes from: rampUpStartRps -> --ramp-up-start-rps. */
-export const flagOf = (key: keyof RunFlags) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 const clash = (a: string, b: string, why: string, hint: string) =>
   new ConfigError(`${a} and ${b} contradict: ${why}`, hint);

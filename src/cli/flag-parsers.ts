@@ -155,3 +155,35 @@ export function percentileList(value: string): number[] {
     return p;
   });
 }
+
+/** A share strictly between 0 and 1 (`--slo-attainment 0.95`, `--precision 0.05`). */
+export const openShare = (value: string) =>
+  number(value, 'a number in (0, 1), e.g. 0.95', (n) => Number.isFinite(n) && n > 0 && n < 1);
+/** A share in [0, 1) (`--max-error-rate 0.01`). */
+export const shareBelowOne = (value: string) =>
+  number(value, 'a number in [0, 1), e.g. 0.01', (n) => Number.isFinite(n) && n >= 0 && n < 1);
+
+/** The percentiles an SLO may name, as the capacity SLO schema takes them. */
+export const sloPercentiles = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9'] as const;
+export type SloPercentile = (typeof sloPercentiles)[number];
+export type PercentileSlo = Partial<Record<'ttft' | 'tpot' | 'e2el', Partial<Record<SloPercentile, number>>>>;
+
+/** `--slo-percentile p99_ttft:200 p50_tpot:40` (ms), repeatable: `{ ttft: { p99: 200 }, ... }`. */
+export function sloPercentile(value: string, previous: PercentileSlo = {}): PercentileSlo {
+  const match = /^(p[0-9.]+)_([a-z0-9]+):([^:]*)$/.exec(value.trim());
+  const [, stat, metric, threshold] = match ?? [];
+  if (
+    !(sloPercentiles as readonly string[]).includes(stat ?? '') ||
+    (metric !== 'ttft' && metric !== 'tpot' && metric !== 'e2el')
+  ) {
+    throw new InvalidArgumentError(
+      `expected pNN_METRIC:MS with pNN one of ${sloPercentiles.join(', ')} and METRIC one of ttft, tpot, e2el ` +
+        `(e.g. p99_ttft:200), got '${value}'.`,
+    );
+  }
+  const ms = threshold?.trim() === '' ? Number.NaN : Number(threshold);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new InvalidArgumentError(`expected a limit in ms > 0 in '${value}'.`);
+  }
+  return { ...previous, [metric]: { ...previous[metric], [stat as SloPercentile]: ms } };
+}

@@ -81,7 +81,7 @@ export function planOutputs(o: {
 }
 
 /** `<base>.jsonl`, or `<base>-2.jsonl`, ... when taken (two runs in one second share a name). */
-function unused(base: string): string {
+export function unused(base: string): string {
   let path = `${base}.jsonl`;
   for (let n = 2; existsSync(path); n++) path = `${base}-${n}.jsonl`;
   return path;

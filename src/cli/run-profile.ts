@@ -179,13 +179,18 @@ const flagsOfField: Record<string, string> = {
  * The flag parsers and checks should leave nothing for the profile schema to reject; should
  * they miss a case, the error names the flags, never the schema's internal field paths.
  */
-export function assertValid(schema: z.ZodType, profile: object, command: string): void {
-  const result = schema.safeParse(profile);
+export function assertValid(
+  schema: z.ZodType,
+  value: object,
+  command: string,
+  flagsOf: Record<string, string> = flagsOfField,
+): void {
+  const result = schema.safeParse(value);
   if (result.success) return;
   const fields = [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '')))];
-  const flags = fields.map((field) => flagsOfField[field] ?? field).join('; ');
+  const flags = fields.map((field) => flagsOf[field] ?? field).join('; ');
   throw new ConfigError(
-    `these flags do not make a valid run: ${flags}`,
+    `these flags do not make a valid ${command === 'run' ? 'run' : `${command} search`}: ${flags}`,
     `see 'servebench ${command} --help' for what each takes`,
   );
 }
