@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SlotQueue, type SlotTiming } from './slot-queue.ts';
+import { countWords, json, readBody } from './stream-server.ts';
+
+/**
+ * A real OpenAI-compatible streaming server (`/v1/completions`, `/v1/models`) whose capacity is
+ * known analytically: `slots` requests are served at once, the rest wait FIFO for a slot, and
+ * each streams max_tokens tokens, the first `ttftMs` after its service starts and then one every
+ * `itlMs` (service time ttft + (n - 1) * itl). The queue is kept in arithmetic (SlotQueue), so
+ * it is exactly the M/D/c queue `capacityTruth` simulates; timers only deliver the chunks, and
+ * their lateness shifts what a client sees by a millisecond or so, never the queue.
+ */
+export type SlotServerOptions = Omit<SlotTiming, 'tokens'>;
+
+export interface SlotServer {
+  url: string;
+  port: number;
+  /** Completion requests received so far. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function startSlotServer(options: SlotServerOptions, port = 0): Promise<SlotServer> {
+  const queue = new SlotQueue(options.slots);
+  let received = 0;
+  const server: Server = createServer((req, res) => {
+    handle(req, res, options, queue, () => received++).catch((error: unknown) => res.destroy(error as Error));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    requests: () => received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: SlotServerOptions,
+  queue: SlotQueue,
+  count: () => number,
+): Promise<void> {
+  if (req.method === 'GET' && req.url === '/v1/models') {
+    return json(res, 200, {
+      object: 'list',
+      data: [{ id: 'slot-model', object: 'model', owned_by: 'servebench-test' }],
+    });
+  }
+  const raw = await readBody(req);
+  if (req.method !== 'POST' || req.url !== '/v1/completions') {
+    return json(res, 404, { error: { message: `no route ${req.method} ${req.url}`, code: 404 } });
+  }
+  const arrival = performance.now();
+  const n = count();
+  const body = JSON.parse(raw) as {
+    prompt?: unknown;
+    max_tokens?: number;
+    stream_options?: Record<string, boolean>;
+  };
+  const promptTokens = Array.isArray(body.prompt)
+    ? body.prompt.length
+    : countWords(String(body.prompt ?? ''));
+  const tokens = Math.max(1, Number(body.max_tokens ?? 16));
+  const continuous = body.stream_options?.continuous_usage_stats === true;
+  const start = queue.admit(arrival, options.ttftMs + (tokens - 1) * options.itlMs);
+
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  const usage = (produced: number) => ({
+    prompt_tokens: promptTokens,
+    completion_tokens: produced,
+    total_tokens: promptTokens + produced,
+  });
+  const send = (event: unknown) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+  for (let i = 0; i < tokens; i++) {
+    // Every chunk on its own absolute time from the service start: delays never add up.
+    await sleep(start + options.ttftMs + i * options.itlMs - performance.now());
+    if (res.destroyed) return;
+    send({
+      id: `cmpl-${n}`,
+      object: 'text_completion',
+      choices: [{ index: 0, text: 'tok ' }],
+      ...(continuous ? { usage: usage(i + 1) } : {}),
+    });
+  }
+  if (body.stream_options?.include_usage) send({ id: `cmpl-${n}`, choices: [], usage: usage(tokens) });
+  res.end('data: [DONE]\n\n');
+}
