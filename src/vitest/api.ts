@@ -11,6 +11,7 @@ import { slugify } from '../report/slug.ts';
 import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
+import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import { callBroker } from './broker.ts';
 import type { PointMeta } from './meta.ts';
 import { describeProfile } from './profile-key.ts';
@@ -89,6 +90,8 @@ export async function runLoad(
     !info.simulated && info.gpus.length > 0 && process.env.SERVEBENCH_TELEMETRY !== '0'
       ? GpuSampler.start({ gpus: info.gpus })
       : null;
+  // A simulator that fell behind its own model (a busy host) makes the run invalid, not slower.
+  const simProbe = info.simulated ? await simLatenessProbe(info.url, parsed) : null;
   let lastLog = 0;
   const result = await runLoadEngine(parsed, {
     onProgress: (p) => {
@@ -101,6 +104,11 @@ export async function runLoad(
     },
   }).finally(() => sampler?.stop());
   const telemetry = await sampler?.stop();
+  const simReasons = (await simProbe?.stop()) ?? [];
+  if (simReasons.length > 0) {
+    result.summary.invalid_reasons.push(...simReasons);
+    result.summary.valid = false;
+  }
 
   const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', { url: info.url });
   if (!status.alive) {

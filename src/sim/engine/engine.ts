@@ -18,6 +18,11 @@ export interface StepReport {
   readonly duration: number;
   /** How late the step's end was processed against its deadline, s (>= 0). */
   readonly lateness: number;
+  /**
+   * Modelled time given up, s: a step later than the catch-up limit restarts the timeline from
+   * now, so its lateness is lost for good (0 for a step whose lateness the schedule absorbs).
+   */
+  readonly lost: number;
   readonly tokens: number;
   readonly sequences: number;
 }
@@ -93,6 +98,7 @@ export class Engine {
     this.#clock.at(deadline, () => {
       const now = this.#clock.now();
       const lateness = Math.max(0, now - deadline);
+      const lost = lateness > MAX_CATCH_UP_S ? lateness : 0;
       this.steps++;
       let tokens = 0;
       for (const item of batch.items) tokens += item.newTokens;
@@ -100,6 +106,7 @@ export class Engine {
         engine: this.index,
         duration,
         lateness,
+        lost,
         tokens,
         sequences: batch.items.length,
       });
@@ -116,7 +123,7 @@ export class Engine {
           seq.sink.onFinish(seq.finishReason, now);
         }
       }
-      this.#step(lateness > MAX_CATCH_UP_S ? now : deadline);
+      this.#step(lost > 0 ? now : deadline);
     });
   }
 }

@@ -204,6 +204,7 @@ describe('simulator HTTP surface', () => {
       'vllm:request_decode_time_seconds',
       'vllm:num_preemptions_total',
       'servebench:sim_step_lateness_seconds',
+      'servebench:sim_lost_seconds_total',
     ]) {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
     }

@@ -45,6 +45,7 @@ export class SimMetrics implements EngineObserver {
   readonly stepLateness: Histogram;
   readonly stepDuration: Histogram;
   readonly steps: Counter;
+  readonly lost: Counter;
 
   constructor(modelName: string, engines: () => readonly Engine[], info: Record<string, string>) {
     this.#modelName = modelName;
@@ -153,6 +154,12 @@ export class SimMetrics implements EngineObserver {
       STEP_BUCKETS,
     );
     this.steps = r.register(new Counter('servebench:sim_steps_total', 'Engine steps simulated.'));
+    this.lost = r.register(
+      new Counter(
+        'servebench:sim_lost_seconds_total',
+        'Modelled time the simulator gave up: a step processed too late to catch up restarts its timeline (real-time health; compare with servebench:sim_step_duration_seconds_sum).',
+      ),
+    );
     r.register(
       new Gauge(
         'servebench:sim_info',
@@ -177,6 +184,7 @@ export class SimMetrics implements EngineObserver {
     this.stepDuration.observe(l, step.duration);
     this.iterationTokens.observe(l, step.tokens);
     this.steps.inc(l);
+    this.lost.inc(l, step.lost);
   }
 
   onPreempted(seq: Sequence): void {
