@@ -74,7 +74,7 @@ export function addCapacityOptions(cmd: Command): Command {
     .option('--max-probes <n>', 'stop after this many load runs', parse.positiveInt, searchDefaults.maxProbes)
     .option(
       '--start <load>',
-      'first load tried (req/s or users; default: from a saturating probe)',
+      'first load tried, req/s or users (default: request rate from a saturating probe, else 1)',
       parse.positiveNumber,
     )
     .option(
@@ -85,7 +85,7 @@ export function addCapacityOptions(cmd: Command): Command {
     )
     .option(
       '--min-requests <n>',
-      'judged requests per probe at least',
+      'fewest judged requests per probe',
       parse.positiveInt,
       searchDefaults.minRequests,
     )

@@ -58,7 +58,7 @@ describe('capacity output', () => {
         '13.2 req/s, bracket [13.2, 13.9] (5.3 % precision, 4 probes); knee 14.1 req/s',
     );
     expect(answerLine(result({ stop_reason: 'max-probes', knee: null }))).toMatch(
-      /\(5\.3 % precision, 4 probes; stopped at --max-probes\)$/,
+      /\(gap 5\.3 %, 4 probes; stopped at --max-probes\)$/,
     );
   });
 

@@ -86,7 +86,13 @@ export function answerLine(r: CapacityResult): string {
   if (r.min_failing === null) {
     return `${head}at least ${load(r.max_passing)}, no load tried failed (${probes}${stop ? `; ${stop}` : ''})${knee}`;
   }
-  const gap = r.gap === null ? '' : `${pct(r.gap)} % precision, `;
+  // "precision" when the bracket got as narrow as asked; else how wide it was left.
+  const gap =
+    r.gap === null
+      ? ''
+      : r.stop_reason === 'precision'
+        ? `${pct(r.gap)} % precision, `
+        : `gap ${pct(r.gap)} %, `;
   return (
     `${head}${load(r.max_passing)}, bracket [${formatLoad(r.max_passing, r.variable)}, ` +
     `${formatLoad(r.min_failing, r.variable)}] (${gap}${probes}${stop ? `; ${stop}` : ''})${knee}`
