@@ -22,7 +22,7 @@ const rec = (o: Partial<RequestRecord>): RequestRecord => ({
  *  B: scheduled 100, sent 100, chunks 130, 150 (2 tokens in the second), 3 output tokens, end 1100
  *     TTFT 30, E2EL 50, TPOT (50-30)/2 = 10, ITL 20; per-token ITL 10, 10
  *  C: failed at 400.  W: warm-up, ignored.
- * duration = max(end) - min(scheduled) = 1100 ms.
+ * duration = max(end) - the run's time zero = 1100 ms.
  */
 const trace = [
   rec({
@@ -86,6 +86,15 @@ describe('summarize (vLLM definitions)', () => {
     expect(s.std_e2el_ms).toBe(15);
     expect(s.mean_queued_ttft_ms).toBe(20.5);
     expect(s.mean_token_itl_ms).toBeCloseTo((4 + 6 + 10 + 10) / 4, 12);
+  });
+
+  it("duration counts from the run's time zero, as vLLM's includes the first request's delay", () => {
+    const measured = trace.filter((r) => !r.warmup).map((r) => ({ ...r, scheduled_ms: r.scheduled_ms + 50 }));
+    // No warm-up: from 0, though the first request was due at 50 ms.
+    expect(summarize(measured, { maxFailureRate: 1 }).duration).toBeCloseTo(1.1, 12);
+    // After warm-ups the measured part starts at its first scheduled send.
+    const warm = { ...(trace[3] as RequestRecord), scheduled_ms: 0, sent_ms: 0, end_ms: 20, chunk_ms: [10] };
+    expect(summarize([warm, ...measured], { maxFailureRate: 1 }).duration).toBeCloseTo(1.05, 12);
   });
 
   it('offered_rate: the rate the measured sends went out at (gaps over their span), null when none applies', () => {

@@ -62,6 +62,10 @@ export type BenchmarkSummary = {
 /** vLLM's key spelling: 99 -> "p99", 99.9 -> "p99.9". */
 export const percentileKey = (p: number) => `p${Number.isInteger(p) ? p.toFixed(0) : String(p)}`;
 
+/**
+ * Summarizes the records of one whole run (times from its time zero, warm-up flagged); a subset
+ * would count its duration from the run's start.
+ */
 export function summarize(all: readonly RequestRecord[], options: SummaryOptions = {}): BenchmarkSummary {
   const percentiles = options.percentiles ?? defaultPercentiles;
   const metrics = options.metrics ?? latencyMetrics;
@@ -69,7 +73,11 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
   const ok = records.filter((r) => r.ok);
   const lat = ok.map(requestLatencies);
 
-  const start = Math.min(...records.map((r) => r.scheduled_ms));
+  // vLLM's duration starts with its arrival process (benchmark_start_time), before the first
+  // request's delay: here the run's time zero. After warm-up requests, the measured part starts
+  // at its first scheduled send.
+  const firstScheduled = Math.min(...records.map((r) => r.scheduled_ms));
+  const start = records.length === all.length ? Math.min(0, firstScheduled) : firstScheduled;
   const end = Math.max(...records.map((r) => r.end_ms));
   const durationS = records.length > 0 ? (end - start) / 1000 : 0;
   const perSecond = (x: number) => (durationS > 0 ? x / durationS : 0);

@@ -64,7 +64,8 @@ describe('calibration: seeds 000/001 (RTX 4090, Qwen2.5-1.5B, ShareGPT-like, 100
       expect(s.completed).toBe(seed000.prompts);
       expect(s.failed).toBe(0);
       expect(s.request_throughput).toBeGreaterThanOrEqual(3.3);
-      expect(s.request_throughput).toBeLessThanOrEqual(3.7);
+      // Sends span exactly 25 s (vLLM's rescaling); the last requests' latency adds ~2 s here.
+      expect(s.request_throughput).toBeLessThanOrEqual(3.8);
     }
     const ttft = summaries.map((s) => latency(s, 'mean', 'ttft'));
     const itl = summaries.map((s) => latency(s, 'mean', 'itl'));
