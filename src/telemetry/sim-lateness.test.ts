@@ -79,7 +79,7 @@ describe("the simulator's lateness, from its /metrics", () => {
   });
 
   it('says so when there is nothing to read', async () => {
-    const probe = await simLatenessProbe('http://127.0.0.1:9', { maxLatenessP99Ms: 10 });
+    const probe = await simLatenessProbe('http://127.0.0.1:9');
     expect(await probe.stop()).toEqual([
       expect.stringMatching(
         /^the simulator's timing could not be checked \(GET http:\/\/127\.0\.0\.1:9\/metrics failed/,

@@ -1,4 +1,5 @@
 import { judgedPercentile } from '../metrics/client-check.ts';
+import { defaultSummaryOptions } from '../metrics/summarize.ts';
 import { labelValue, parsePromNumber, parsePromText } from './prometheus-text.ts';
 
 /**
@@ -161,10 +162,18 @@ export interface SimLatenessProbe {
 
 /**
  * Reads the simulator's step counters now; `stop()` after the load run reads them again and judges
- * the difference. Never throws: a simulator that cannot be read is itself a reason.
+ * the difference (`maxLatenessP99Ms` defaults to the load profile's default, 10 ms). Never throws:
+ * a simulator that cannot be read is itself a reason.
  * Call it around each load run on a simulated server (`info.simulated`), e.g. per capacity probe.
  */
-export async function simLatenessProbe(url: string, limits: SimLatenessLimits): Promise<SimLatenessProbe> {
+export async function simLatenessProbe(
+  url: string,
+  limits: Partial<SimLatenessLimits> = {},
+): Promise<SimLatenessProbe> {
+  const judged = {
+    ...limits,
+    maxLatenessP99Ms: limits.maxLatenessP99Ms ?? defaultSummaryOptions.maxLatenessP99Ms,
+  };
   const before = await readSimStepCounters(url);
   return {
     async stop() {
@@ -175,7 +184,7 @@ export async function simLatenessProbe(url: string, limits: SimLatenessLimits): 
           `the simulator's timing could not be checked (${why}), so the run cannot stand for its model`,
         ];
       }
-      return simLatenessReasons(simLateness(before, after), limits);
+      return simLatenessReasons(simLateness(before, after), judged);
     },
   };
 }
