@@ -31,7 +31,8 @@ describe('runLoad against a real loopback server', () => {
     expect(sendRate).toBeGreaterThan(48);
     expect(sendRate).toBeLessThan(52);
     expect(summary.offered_rate).toBeCloseTo(sendRate, 6);
-    expect(summary.client_lateness_p99_ms).toBeLessThan(5);
+    // The client's own timing check (client-check.ts) passes: the same rule every run is held to.
+    expect(summary.invalid_reasons).toEqual([]);
     expect(summary.total_output_tokens).toBe(summary.completed * 10);
     expect(result.model).toBe('test-model');
   });
@@ -69,7 +70,8 @@ describe('runLoad against a real loopback server', () => {
       dataset: small,
     });
     expect(summary.max_concurrent_requests).toBe(3);
-    expect(summary.client_lateness_p99_ms).toBeLessThan(5);
+    // The client's own timing check (client-check.ts) passes: the same rule every run is held to.
+    expect(summary.invalid_reasons).toEqual([]);
     // Queue-inclusive TTFT sees the wait; plain TTFT does not.
     expect(summary.mean_queued_ttft_ms as number).toBeGreaterThan((summary.mean_ttft_ms as number) * 2);
     expect(records.every((r) => r.scheduled_ms === 0)).toBe(true);
