@@ -5,6 +5,7 @@
  */
 import './runtime/supported-node.ts';
 
+export { type GatePlan, type GatePlanEntry, gatePlan } from './baseline/plan.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
 export type { ServerSpecInput } from './config/server-spec.ts';

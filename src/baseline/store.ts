@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import type { BaselineKey } from '../report/schema.ts';
 import { slugify } from '../report/slug.ts';
 import { writeFileAtomic } from '../report/write-atomic.ts';
-import { type BaselineEntry, type BaselineFile, baselineFileSchema } from './entry.ts';
+import {
+  BASELINE_SCHEMA_VERSION,
+  type BaselineEntry,
+  type BaselineFile,
+  baselineFileSchema,
+  baselineFileV1Schema,
+} from './entry.ts';
 
 export class BaselineError extends Error {
   readonly code = 'SB_BASELINE';
@@ -24,7 +30,8 @@ export async function readBaselineFile(path: string): Promise<BaselineFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, entries: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { schemaVersion: BASELINE_SCHEMA_VERSION, entries: [] };
     throw error;
   }
   let json: unknown;
@@ -36,7 +43,14 @@ export async function readBaselineFile(path: string): Promise<BaselineFile> {
       're-record it with `npx vitest run -u`',
     );
   }
-  const parsed = baselineFileSchema.safeParse(json);
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== 1 && version !== BASELINE_SCHEMA_VERSION) {
+    throw new BaselineError(
+      `${path}: schemaVersion ${JSON.stringify(version)} is not one this servebench reads (1 or ${BASELINE_SCHEMA_VERSION})`,
+      'upgrade servebench if a newer one wrote it, or re-record it with `npx vitest run -u`',
+    );
+  }
+  const parsed = (version === 1 ? baselineFileV1Schema : baselineFileSchema).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BaselineError(
@@ -75,7 +89,7 @@ export async function writeEntry(dir: string, entry: BaselineEntry): Promise<str
   const entries = [...file.entries.filter((e) => !sameKey(e.key, entry.key)), entry].sort((a, b) =>
     JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)),
   );
-  await writeFileAtomic(path, `${stableStringify({ schemaVersion: 1, entries })}\n`);
+  await writeFileAtomic(path, `${stableStringify({ schemaVersion: BASELINE_SCHEMA_VERSION, entries })}\n`);
   return path;
 }
 

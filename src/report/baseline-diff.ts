@@ -6,7 +6,13 @@ const verdictMarks: Record<Verdict['verdict'], string> = {
   ok: '✅ ok',
   improved: '✅ improved',
   regressed: '❌ regressed',
-  'insufficient-samples': '⚠️ too few samples',
+  'insufficient-samples': '⚠️ not judged',
+};
+
+/** "95% CI" when every interval has that level (verdicts before `confidence` existed: 95%). */
+const ciLevel = (verdicts: readonly Verdict[]) => {
+  const levels = new Set(verdicts.filter((v) => v.ci).map((v) => v.confidence ?? 0.95));
+  return levels.size === 1 ? `${100 * ([...levels][0] as number)}% CI` : 'CI';
 };
 
 const change = (v: Verdict) => `${metricLabel(v.metric)} ${formatChange(v.change)}`;
@@ -32,7 +38,7 @@ export function baselineCell(outcome: BaselineOutcome | null): string {
   if (regressed.length > 0) return `❌ ${regressed.map(change).join(', ')}`;
   if (outcome.status === 'regressed') return '❌ regressed';
   const unsure = by('insufficient-samples');
-  if (unsure.length > 0) return `⚠️ too few samples: ${unsure.map((v) => metricLabel(v.metric)).join(', ')}`;
+  if (unsure.length > 0) return `⚠️ not judged: ${unsure.map((v) => metricLabel(v.metric)).join(', ')}`;
   const improved = by('improved');
   if (improved.length > 0) return `✅ ${improved.map(change).join(', ')}`;
   const largest = outcome.verdicts.toSorted((a, b) => Math.abs(b.change) - Math.abs(a.change))[0];
@@ -58,7 +64,7 @@ export function renderBaselineDiff(points: readonly PointResult[]): string {
   if (total > 0) {
     const parts = [`❌ ${count('regressed')} regressed`, `✅ ${count('improved')} improved`];
     const unsure = count('insufficient-samples');
-    if (unsure > 0) parts.push(`⚠️ ${unsure} with too few samples`);
+    if (unsure > 0) parts.push(`⚠️ ${unsure} not judged (the run is too short for them)`);
     out.push(
       `${total} metric comparison${total === 1 ? '' : 's'} on ${compared.length} point${compared.length === 1 ? '' : 's'}: ${parts.join(', ')}; the rest within tolerance or noise.`,
       '',
@@ -66,7 +72,7 @@ export function renderBaselineDiff(points: readonly PointResult[]): string {
   }
   if (notable.length > 0) {
     out.push(
-      '| test | metric | baseline | current | change | 95% CI of change | tolerance | verdict |',
+      `| test | metric | baseline | current | change | ${ciLevel(notable.map((row) => row.v))} of change | tolerance | verdict |`,
       '|---|---|--:|--:|--:|--:|--:|---|',
     );
     for (const { test, v } of notable) {
@@ -80,7 +86,9 @@ export function renderBaselineDiff(points: readonly PointResult[]): string {
         formatChange(v.change),
         v.ci ? `[${formatChange(v.ci[0])}, ${formatChange(v.ci[1])}]` : '—',
         `±${formatPercent(v.tolerance)}`,
-        `${verdictMarks[v.verdict]} (${v.direction.replaceAll('-', ' ')})`,
+        v.note
+          ? `${verdictMarks[v.verdict]}: ${v.note.replace(/^not judged: \S+ /, '')}`
+          : `${verdictMarks[v.verdict]} (${v.direction.replaceAll('-', ' ')})`,
       ];
       out.push(`| ${row.map(cell).join(' | ')} |`);
     }

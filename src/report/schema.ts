@@ -32,10 +32,17 @@ export const verdictSchema = z.strictObject({
   current: z.number(),
   /** (current - baseline) / baseline. */
   change: z.number(),
-  /** 95% bootstrap CI of the relative change. */
+  /**
+   * Confidence interval of the relative change (95% unless `confidence` says otherwise): circular
+   * block bootstrap of each run's time-ordered samples, Welch-type t across the two runs.
+   */
   ci: z.tuple([z.number(), z.number()]).nullable(),
+  /** Two-sided confidence of `ci` (absent in results written before it was recorded: 0.95). */
+  confidence: z.number().optional(),
   tolerance: z.number(),
   verdict: z.enum(['ok', 'improved', 'regressed', 'insufficient-samples']),
+  /** Why a metric was not judged and what it needs, e.g. "not judged: p99_ttft_ms needs >= 500 requests (this run: 150)". */
+  note: z.string().optional(),
 });
 
 export const baselineOutcomeSchema = z.strictObject({

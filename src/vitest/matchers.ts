@@ -129,20 +129,26 @@ function headline(summary: Record<string, unknown>): Record<string, number> {
 
 export function formatVerdicts(verdicts: readonly Verdict[]): string {
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  const levels = [...new Set(verdicts.filter((v) => v.ci).map((v) => v.confidence ?? 0.95))];
   const rows = verdicts.map((v) => [
     v.metric,
     v.baseline.toFixed(2),
     v.current.toFixed(2),
     pct(v.change),
-    v.ci ? `[${pct(v.ci[0])}, ${pct(v.ci[1])}]` : '',
+    v.ci
+      ? `[${pct(v.ci[0])}, ${pct(v.ci[1])}]${levels.length > 1 ? ` (${100 * (v.confidence ?? 0.95)}%)` : ''}`
+      : '',
     `±${(100 * v.tolerance).toFixed(0)}%`,
-    v.verdict.toUpperCase(),
+    v.verdict === 'insufficient-samples' ? 'NOT JUDGED' : v.verdict.toUpperCase(),
   ]);
-  const header = ['metric', 'baseline', 'measured', 'change', '95% CI', 'tolerance', 'verdict'];
+  const ci = levels.length === 1 ? `${100 * (levels[0] as number)}% CI` : 'CI';
+  const header = ['metric', 'baseline', 'measured', 'change', ci, 'tolerance', 'verdict'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  return [header, ...rows]
-    .map((r) => `  ${r.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`)
-    .join('\n');
+  const table = [header, ...rows].map(
+    (r) => `  ${r.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`,
+  );
+  const notes = verdicts.flatMap((v) => (v.note ? [`  ${v.note}`] : []));
+  return [...table, ...notes].join('\n');
 }
 
 function underTestDiff(baseline: BaselineEntry, current: BaselineEntry): string {
