@@ -1,10 +1,12 @@
 import { runClientCapacity } from './client-capacity.ts';
+import { parseGateStudyArgs, runGateStudy } from './gate-study.ts';
 import { runMicro } from './micro.ts';
 import { runSimRealtime } from './sim-realtime.ts';
 
 /**
  * `npm run bench` (= `node bench/run.ts`): runs every benchmark module in order and prints
  * its results. `npm run bench -- micro` (or `client-capacity`, or several names) runs a subset.
+ * Flags after the names go to the selected modules: `npm run bench -- gate-study --repeats 20`.
  *
  * To add a benchmark, append a module to `benchmarks` below. Each one is self-contained: it
  * starts what it needs, bounds its own duration and prints its own report through `log`.
@@ -13,7 +15,7 @@ export interface BenchmarkModule {
   /** Short name used on the command line. */
   name: string;
   description: string;
-  run(log: (line: string) => void): Promise<void>;
+  run(log: (line: string) => void, args: readonly string[]): Promise<void>;
 }
 
 export const benchmarks: BenchmarkModule[] = [
@@ -35,10 +37,21 @@ export const benchmarks: BenchmarkModule[] = [
       "the simulator's p99 step lateness at 4-way data parallel, 60 req/s, with the load generator beside it",
     run: (log) => runSimRealtime(log),
   },
+  {
+    name: 'gate-study',
+    description:
+      'baseline gate on the simulator: false alarms (same server, new seeds) and power (--fault-slowdown 1.1, 1.2), host idle and busy',
+    run: async (log, args) => {
+      await runGateStudy(log, parseGateStudyArgs(args));
+    },
+  },
 ];
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const argv = process.argv.slice(2);
+  const firstFlag = argv.findIndex((a) => a.startsWith('--'));
+  const wanted = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
+  const args = firstFlag < 0 ? [] : argv.slice(firstFlag);
   const unknown = wanted.filter((name) => !benchmarks.some((b) => b.name === name));
   if (unknown.length > 0) {
     console.error(
@@ -53,7 +66,7 @@ async function main(): Promise<void> {
   for (const bench of selected) {
     const t0 = performance.now();
     log(`\n=== ${bench.name}: ${bench.description} ===`);
-    await bench.run(log);
+    await bench.run(log, args);
     log(`(${bench.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   log(`\nall benchmarks: ${((performance.now() - started) / 1000).toFixed(1)} s`);
