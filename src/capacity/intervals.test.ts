@@ -28,6 +28,13 @@ describe('wilsonInterval', () => {
   it('rejects counts that are not a share', () => {
     expect(() => wilsonInterval(5, 4, 0.95)).toThrow(RangeError);
     expect(() => wilsonInterval(0, 0, 0.95)).toThrow(RangeError);
+    expect(() => clopperPearsonInterval(2.5, 10, 0.95)).toThrow(RangeError);
+  });
+
+  it('takes a fractional effective sample size: 95 % of 25 is wider than of 100', () => {
+    const [lo, hi] = wilsonInterval(23.75, 25, 0.95);
+    expect(lo).toBeCloseTo(0.7905, 4);
+    expect(hi).toBeCloseTo(0.9897, 4);
   });
 });
 

@@ -84,25 +84,31 @@ export function normalQuantile(p: number): number {
   return q < 0 ? -x : x;
 }
 
-function checkShare(k: number, n: number, confidence: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`a share needs n >= 1 requests, got ${n}`);
-  if (!Number.isInteger(k) || k < 0 || k > n)
-    throw new RangeError(`k must be an integer in [0, ${n}], got ${k}`);
+function checkShare(k: number, n: number, confidence: number, integers: boolean): void {
+  if (!(n > 0) || (integers && !Number.isInteger(n)))
+    throw new RangeError(`a share needs n > 0 requests, got ${n}`);
+  // Fractional counts come from scaling (k * nEff / n): allow their rounding dust past n.
+  if (!(k >= 0 && k <= n * (1 + 1e-12)) || (integers && !Number.isInteger(k))) {
+    throw new RangeError(`k must be ${integers ? 'an integer ' : ''}in [0, ${n}], got ${k}`);
+  }
   if (!(confidence > 0 && confidence < 1))
     throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
 }
 
-/** Wilson score interval for k of n at a two-sided `confidence`. */
+/**
+ * Wilson score interval for k of n at a two-sided `confidence`. k and n may be fractional: an
+ * effective sample size (effective-size.ts) with k scaled to keep the share.
+ */
 export function wilsonInterval(k: number, n: number, confidence: number): [number, number] {
-  checkShare(k, n, confidence);
+  checkShare(k, n, confidence, false);
   const z = normalQuantile(1 - (1 - confidence) / 2);
   const z2 = z * z;
-  const p = k / n;
+  const p = Math.min(1, k / n);
   const denominator = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denominator;
   const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   // At k = 0 or n the bound is exactly 0 or 1; rounding must not push it past.
-  return [k === 0 ? 0 : Math.max(0, center - half), k === n ? 1 : Math.min(1, center + half)];
+  return [k <= 0 ? 0 : Math.max(0, center - half), k >= n ? 1 : Math.min(1, center + half)];
 }
 
 /** log Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: ~1e-15 relative). */
@@ -163,7 +169,7 @@ function bisectDecreasing(f: (p: number) => number, target: number): number {
 
 /** Exact (Clopper-Pearson) interval for k of n at a two-sided `confidence`. */
 export function clopperPearsonInterval(k: number, n: number, confidence: number): [number, number] {
-  checkShare(k, n, confidence);
+  checkShare(k, n, confidence, true);
   const tail = (1 - confidence) / 2;
   // Lower bound: P(X >= k | p) = tail; upper bound: P(X <= k | p) = tail. Closed forms at the ends.
   const lower =

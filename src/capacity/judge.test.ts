@@ -22,6 +22,11 @@ function request(ttftMs: number, options: { queueMs?: number; ok?: boolean } = {
 
 const slo = (input: CapacitySloInput) => capacitySloSchema.parse(input);
 const many = (count: number, make: () => RequestRecord) => Array.from({ length: count }, make);
+/** `count` requests with `bad` of them spread evenly among the good (no clusters: independent-looking). */
+const spread = (count: number, bad: number, good: () => RequestRecord, worse: () => RequestRecord) =>
+  Array.from({ length: count }, (_, i) =>
+    Math.floor(((i + 1) * bad) / count) > Math.floor((i * bad) / count) ? worse() : good(),
+  );
 
 describe('judgeProbe', () => {
   it('passes attainment when the Wilson interval lies above the target', () => {
@@ -33,10 +38,43 @@ describe('judgeProbe', () => {
   });
 
   it('is undecided when the interval straddles the target, and fails when wholly below', () => {
-    const near = [...many(95, () => request(50)), ...many(5, () => request(500))];
+    const near = spread(
+      100,
+      5,
+      () => request(50),
+      () => request(500),
+    );
     expect(judgeProbe(near, slo({ goodput: { ttft: 100 } }), 0.95).verdict).toBe('undecided');
-    const bad = [...many(80, () => request(50)), ...many(20, () => request(500))];
-    expect(judgeProbe(bad, slo({ goodput: { ttft: 100 } }), 0.95).verdict).toBe('fail');
+    const bad = spread(
+      100,
+      20,
+      () => request(50),
+      () => request(500),
+    );
+    const judged = judgeProbe(bad, slo({ goodput: { ttft: 100 } }), 0.95);
+    expect(judged.verdict).toBe('fail');
+    expect(judged.objectives[0]?.ci[1]).toBeLessThan(0.9);
+  });
+
+  it('widens the interval when slow requests come in a burst (they queued together)', () => {
+    const scattered = spread(
+      200,
+      20,
+      () => request(50),
+      () => request(500),
+    );
+    const burst = [
+      ...many(100, () => request(50)),
+      ...many(20, () => request(500)),
+      ...many(80, () => request(50)),
+    ];
+    const s = slo({ goodput: { ttft: 100 }, attainment: 0.8 });
+    const [a, b] = [judgeProbe(scattered, s, 0.95), judgeProbe(burst, s, 0.95)];
+    expect(a.objectives[0]?.measured).toBe(b.objectives[0]?.measured);
+    expect(a.verdict).toBe('pass');
+    expect(b.verdict).toBe('undecided');
+    const width = (j: typeof a) => (j.objectives[0]?.ci[1] ?? 0) - (j.objectives[0]?.ci[0] ?? 0);
+    expect(width(b)).toBeGreaterThan(2 * width(a));
   });
 
   it("judges queue-inclusive latency by default and vLLM's send-based one on request", () => {
@@ -46,7 +84,12 @@ describe('judgeProbe', () => {
   });
 
   it('counts failed requests as not good and beyond every percentile limit', () => {
-    const records = [...many(90, () => request(10)), ...many(10, () => request(10, { ok: false }))];
+    const records = spread(
+      100,
+      10,
+      () => request(10),
+      () => request(10, { ok: false }),
+    );
     const j = judgeProbe(records, slo({ goodput: { tpot: 50 }, percentiles: { ttft: { p99: 100 } } }), 0.95);
     expect(j.objectives.map((o) => [o.objective, o.verdict])).toEqual([
       ['attainment', 'fail'],
@@ -70,7 +113,12 @@ describe('judgeProbe', () => {
     expect(pass.margin).toBeNull(); // every request within: the share says nothing about the boundary
     // 100 requests, none beyond: the interval still reaches below 0.99.
     expect(judgeProbe(clean.slice(0, 100), p99, 0.95).verdict).toBe('undecided');
-    const slow = [...many(480, () => request(20)), ...many(20, () => request(200))];
+    const slow = spread(
+      500,
+      20,
+      () => request(20),
+      () => request(200),
+    );
     expect(judgeProbe(slow, p99, 0.95).verdict).toBe('fail');
   });
 
@@ -82,7 +130,12 @@ describe('judgeProbe', () => {
   });
 
   it('fails the probe when any objective fails even if others pass', () => {
-    const records = [...many(900, () => request(10)), ...many(100, () => request(10, { ok: false }))];
+    const records = spread(
+      1000,
+      100,
+      () => request(10),
+      () => request(10, { ok: false }),
+    );
     const j = judgeProbe(records, slo({ goodput: { ttft: 100 }, attainment: 0.5, maxErrorRate: 0.01 }), 0.95);
     expect(j.objectives.map((o) => o.verdict)).toEqual(['pass', 'fail']);
     expect(j.verdict).toBe('fail');

@@ -2,6 +2,7 @@ import { requestLatencies } from '../metrics/per-request.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { percentile } from '../metrics/stats.ts';
 import { percentileKey } from '../metrics/summarize.ts';
+import { shareEffectiveSize } from './effective-size.ts';
 import { clopperPearsonInterval, wilsonInterval } from './intervals.ts';
 import type { ObjectiveVerdict } from './result.ts';
 import type { CapacitySlo } from './spec.ts';
@@ -19,6 +20,21 @@ export interface ProbeJudgement {
    * share is 0 or 1: then it says nothing about where the boundary is.
    */
   margin: number | null;
+  /**
+   * Whether the probe would most likely still be undecided with `scale` times its requests: each
+   * undecided objective's interval narrowed by sqrt(scale) around the same share still holds its
+   * target. Lengthening such a probe is futile; the search is better served by another load.
+   */
+  staysUndecided(scale: number): boolean;
+}
+
+/** An objective on its good side: the share that must reach `against`, with its interval. */
+interface GoodShare {
+  share: number;
+  ci: [number, number];
+  against: number;
+  /** 0 < k < n: a share of 0 or 1 says nothing about where the boundary is. */
+  informative: boolean;
 }
 
 /** Latency of one request on the SLO's basis; null for a failed request (beyond every limit). */
@@ -30,13 +46,47 @@ function latencyOf(record: RequestRecord, metric: Metric, basis: CapacitySlo['la
   return basis === 'queued' ? l.queuedE2el : l.e2el;
 }
 
+/**
+ * Intervals on a share of autocorrelated requests: the count and n scaled to the effective sample
+ * size of the requests in send order (effective-size.ts; `levels` is the latency the share is
+ * judged on, Infinity for a failed request; `target` the share it must reach), so a window whose requests queued together is not
+ * taken for that many independent ones.
+ */
+function wilsonOf(
+  flags: readonly boolean[],
+  levels: readonly number[] | null,
+  target: number,
+  confidence: number,
+): [number, number] {
+  const n = flags.length;
+  if (n === 0) return [0, 1];
+  const k = flags.filter(Boolean).length;
+  const nEff = shareEffectiveSize(flags, levels, target);
+  return wilsonInterval((k * nEff) / n, nEff, confidence);
+}
+
+/** Clopper-Pearson needs whole counts: the effective n and the count are rounded, keeping 0 and n exact. */
+function clopperPearsonOf(
+  flags: readonly boolean[],
+  levels: readonly number[],
+  target: number,
+  confidence: number,
+): [number, number] {
+  const n = flags.length;
+  if (n === 0) return [0, 1];
+  const k = flags.filter(Boolean).length;
+  const nEff = Math.max(1, Math.round(shareEffectiveSize(flags, levels, target)));
+  return clopperPearsonInterval(Math.round((k * nEff) / n), nEff, confidence);
+}
+
 const verdictOf = (ci: [number, number], against: number): ObjectiveVerdict['verdict'] =>
   ci[0] >= against ? 'pass' : ci[1] < against ? 'fail' : 'undecided';
 
 /**
- * Judges one probe's steady-window records against the SLO. Every objective becomes a share of
- * requests with a confidence interval, judged pass or fail only when the interval lies wholly on
- * one side of its target (else undecided):
+ * Judges one probe's steady-window records (in send order) against the SLO. Every objective
+ * becomes a share of requests with a confidence interval on the effective sample size of the
+ * requests (they queue together: effective-size.ts), judged pass or fail only when the interval
+ * lies wholly on one side of its target (else undecided):
  * - attainment: share of requests that succeeded and met every goodput limit (Wilson);
  * - pNN(metric) <= L: share of requests with metric <= L against NN/100 (exact Clopper-Pearson;
  *   failed requests count as beyond). `measured` is the pNN of the successful requests, as vLLM
@@ -50,20 +100,24 @@ export function judgeProbe(
 ): ProbeJudgement {
   const n = records.length;
   const objectives: ObjectiveVerdict[] = [];
-  const margins: Array<{ margin: number; informative: boolean }> = [];
+  const shares: GoodShare[] = [];
   const share = (k: number) => (n > 0 ? k / n : 0);
-  const addShare = (k: number, against: number) =>
-    margins.push({ margin: share(k) - against, informative: n > 0 && k > 0 && k < n });
+  const addShare = (k: number, ci: [number, number], against: number) =>
+    shares.push({ share: share(k), ci, against, informative: n > 0 && k > 0 && k < n });
 
   const limits = Object.entries(slo.goodput ?? {}).filter((e): e is [Metric, number] => e[1] !== undefined);
   if (limits.length > 0) {
-    const good = records.filter((r) =>
-      limits.every(([metric, limit]) => {
-        const v = latencyOf(r, metric, slo.latency);
-        return v !== null && v <= limit;
-      }),
-    ).length;
-    const ci: [number, number] = n > 0 ? wilsonInterval(good, n, confidence) : [0, 1];
+    // How much of its tightest limit each request used (> 1: not good); a failed request, Infinity.
+    const usage = records.map((r) =>
+      Math.max(
+        ...limits.map(
+          ([metric, limit]) => (latencyOf(r, metric, slo.latency) ?? Number.POSITIVE_INFINITY) / limit,
+        ),
+      ),
+    );
+    const flags = usage.map((u) => u <= 1);
+    const good = flags.filter(Boolean).length;
+    const ci = wilsonOf(flags, usage, slo.attainment, confidence);
     objectives.push({
       objective: 'attainment',
       target: slo.attainment,
@@ -72,7 +126,7 @@ export function judgeProbe(
       judgedAgainst: slo.attainment,
       verdict: verdictOf(ci, slo.attainment),
     });
-    addShare(good, slo.attainment);
+    addShare(good, ci, slo.attainment);
   }
 
   for (const [metric, stats] of Object.entries(slo.percentiles ?? {}) as Array<
@@ -82,10 +136,16 @@ export function judgeProbe(
       if (limit === undefined) continue;
       const q = Number(stat.slice(1));
       const values = records.map((r) => latencyOf(r, metric, slo.latency));
-      const within = values.filter((v) => v !== null && v <= limit).length;
+      const flags = values.map((v) => v !== null && v <= limit);
+      const within = flags.filter(Boolean).length;
       const okValues = values.filter((v): v is number => v !== null);
-      const ci: [number, number] = n > 0 ? clopperPearsonInterval(within, n, confidence) : [0, 1];
       const against = q / 100;
+      const ci = clopperPearsonOf(
+        flags,
+        values.map((v) => v ?? Number.POSITIVE_INFINITY),
+        against,
+        confidence,
+      );
       const queued = slo.latency === 'queued' && metric !== 'tpot' ? 'queued_' : '';
       objectives.push({
         objective: `${percentileKey(q)}_${queued}${metric}_ms`,
@@ -95,14 +155,15 @@ export function judgeProbe(
         judgedAgainst: against,
         verdict: verdictOf(ci, against),
       });
-      addShare(within, against);
+      addShare(within, ci, against);
     }
   }
 
   if (slo.maxErrorRate !== undefined) {
     const limit = slo.maxErrorRate;
-    const failed = records.filter((r) => !r.ok).length;
-    const ci: [number, number] = n > 0 ? wilsonInterval(failed, n, confidence) : [0, 1];
+    const flags = records.map((r) => !r.ok);
+    const failed = flags.filter(Boolean).length;
+    const ci = wilsonOf(flags, null, 1 - limit, confidence);
     const verdict: ObjectiveVerdict['verdict'] =
       n === 0
         ? 'undecided'
@@ -124,16 +185,31 @@ export function judgeProbe(
       verdict,
     });
     // The good share is the successes, judged against 1 - limit.
-    addShare(n - failed, 1 - limit);
+    addShare(n - failed, [1 - ci[1], 1 - ci[0]], 1 - limit);
   }
 
-  const verdicts = objectives.map((o) => o.verdict);
-  const verdict = verdicts.includes('fail')
-    ? 'fail'
-    : verdicts.every((v) => v === 'pass')
-      ? 'pass'
-      : 'undecided';
-  let binding: { margin: number; informative: boolean } | undefined;
-  for (const m of margins) if (!binding || m.margin < binding.margin) binding = m;
-  return { objectives, verdict, margin: binding?.informative ? binding.margin : null };
+  const combine = (verdicts: ObjectiveVerdict['verdict'][]) =>
+    verdicts.includes('fail') ? 'fail' : verdicts.every((v) => v === 'pass') ? 'pass' : 'undecided';
+  const verdict = combine(objectives.map((o) => o.verdict));
+  let binding: GoodShare | undefined;
+  for (const g of shares) if (!binding || g.share - g.against < binding.share - binding.against) binding = g;
+  return {
+    objectives,
+    verdict,
+    margin: binding?.informative ? binding.share - binding.against : null,
+    staysUndecided: (scale) => {
+      if (verdict !== 'undecided' || n === 0) return false;
+      const narrow = Math.sqrt(Math.max(1, scale));
+      const projected = objectives.map((o, i) => {
+        const g = shares[i] as GoodShare;
+        if (o.verdict !== 'undecided') return o.verdict;
+        const ci: [number, number] = [
+          g.share - (g.share - g.ci[0]) / narrow,
+          g.share + (g.ci[1] - g.share) / narrow,
+        ];
+        return verdictOf(ci, g.against);
+      });
+      return combine(projected) === 'undecided';
+    },
+  };
 }
