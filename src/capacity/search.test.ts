@@ -114,6 +114,17 @@ describe('nextStep, request rate', () => {
     expect(run.gap).toBeLessThan(0.12 + 2 * 0.05 + 0.02);
   });
 
+  it('bisects the side an unresolved probe leans to', () => {
+    const points: SearchPoint[] = [
+      { load: 50, verdict: 'pass', margin: 0.05 },
+      { load: 110, verdict: 'fail', margin: -0.5 },
+      { load: 80, verdict: 'unresolved', margin: -0.02 },
+    ];
+    expect(nextStep(ratePolicy(), points, 3)).toEqual({ kind: 'probe', load: 65, phase: 'refine' });
+    points[2] = { load: 80, verdict: 'unresolved', margin: 0.02 };
+    expect(nextStep(ratePolicy(), points, 3)).toEqual({ kind: 'probe', load: 95, phase: 'refine' });
+  });
+
   it('goes down past an undecided first probe', () => {
     const points: SearchPoint[] = [{ load: 50, verdict: 'invalid', margin: null }];
     expect(nextStep(ratePolicy(), points, 2)).toEqual({ kind: 'probe', load: 25, phase: 'bracket' });

@@ -116,10 +116,11 @@ function refineLoad(policy: SearchPolicy, lo: SearchPoint, hi: SearchPoint): num
  * - Refine inside [max_passing, min_failing] (`refineLoad`) until the gap is within `precision`
  *   (for concurrency also when they are neighbours).
  * - Unresolved and invalid probes are never bounds; the search routes around them: it does not
- *   probe their loads again, steps past them when bracketing, and inside the bracket bisects the
- *   wider of the sub-brackets they leave ([max_passing, lowest unresolved] and [highest
- *   unresolved, min_failing]). When those are already narrow, nothing more can be learnt at this
- *   probe length: stop 'unresolved'.
+ *   probe their loads again, steps past them when bracketing, and inside the bracket bisects one
+ *   of the sub-brackets they leave ([max_passing, lowest unresolved] and [highest unresolved,
+ *   min_failing]): the side an unresolved share leans to (below when the lowest one's share is
+ *   under its target, above when the highest one's is over), else the wider. When both are
+ *   already narrow, nothing more can be learnt at this probe length: stop 'unresolved'.
  * - Stop 'max-load' when `max` passed, 'min-load' when the lowest allowed load fails,
  *   'max-probes' when the runs are spent.
  */
@@ -169,10 +170,21 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
   }
   const below: [number, number] = [mp, Math.min(...blocked)];
   const above: [number, number] = [Math.max(...blocked), hi.load];
+  // An unresolved probe's share still leans one way: the boundary is more likely on that side.
+  const leanOf = (load: number) => points.findLast((p) => p.load === load)?.margin ?? null;
+  const lowLean = leanOf(below[1]);
+  const highLean = leanOf(above[0]);
   const width = ([a, b]: [number, number]) => (b - a) / a;
-  const candidates = [below, above]
+  const preferred =
+    lowLean !== null && lowLean < 0
+      ? below
+      : highLean !== null && highLean > 0
+        ? above
+        : width(below) >= width(above)
+          ? below
+          : above;
+  const candidates = [preferred, preferred === below ? above : below]
     .filter(([a, b]) => !narrow(policy, a, b))
-    .sort((p, q) => width(q) - width(p))
     .map(([a, b]) => inside(policy, (a + b) / 2, a, b))
     .filter((x): x is number => x !== null && fresh(x));
   const x = candidates[0];

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
 import { SlotQueue, type SlotTiming } from './slot-queue.ts';
 import { countWords, json, readBody } from './stream-server.ts';
 
@@ -96,4 +97,24 @@ async function handle(
   }
   if (body.stream_options?.include_usage) send({ id: `cmpl-${n}`, choices: [], usage: usage(tokens) });
   res.end('data: [DONE]\n\n');
+}
+
+/** `node src/testing/slot-server.ts --slots 4 --ttft-ms 20 --itl-ms 2 [--port 0]`: prints its URL. */
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      slots: { type: 'string', default: '4' },
+      'ttft-ms': { type: 'string', default: '20' },
+      'itl-ms': { type: 'string', default: '2' },
+    },
+  });
+  const server = await startSlotServer(
+    { slots: Number(values.slots), ttftMs: Number(values['ttft-ms']), itlMs: Number(values['itl-ms']) },
+    Number(values.port),
+  );
+  console.log(`slot server listening on ${server.url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoad } from '../load/run-load.ts';
+import { capacityTruth } from '../testing/slot-queue.ts';
+import { type SlotServer, startSlotServer } from '../testing/slot-server.ts';
+import { confirmCapacity, findCapacity, type ProbeRunner } from './find-capacity.ts';
+import { capacityResultSchema } from './result.ts';
+import type { ProbeBaseInput } from './spec.ts';
+
+// A real loopback server with a known capacity: 4 slots, each request 20 ms to its first token
+// and 7 more tokens 2 ms apart (service 34 ms, at most 117.6 req/s), FIFO queue in front.
+const timing = { slots: 4, ttftMs: 20, itlMs: 2, tokens: 8 };
+// The closed-loop tests need no truth from a simulation: a twice faster server keeps them short.
+const fast = { slots: 4, ttftMs: 10, itlMs: 1 };
+let server: SlotServer;
+let fastServer: SlotServer;
+let base: ProbeBaseInput;
+let fastBase: ProbeBaseInput;
+
+beforeAll(async () => {
+  [server, fastServer] = await Promise.all([startSlotServer(timing), startSlotServer(fast)]);
+  // A busy 2-core host delays sends by tens of ms at times: allow it (the runs stay short).
+  const common = { dataset: { name: 'random', input_len: 8, output_len: 8 }, maxLatenessP99Ms: 50 } as const;
+  base = { ...common, baseUrl: server.url };
+  fastBase = { ...common, baseUrl: fastServer.url };
+});
+afterAll(() => Promise.all([server.close(), fastServer.close()]));
+
+/** 90 % of requests within a queue-inclusive TTFT of 40 ms (a wait of at most 20 ms). */
+const slo = { goodput: { ttft: 40 }, attainment: 0.9 };
+
+describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
+  it('brackets the simulated truth to within the precision', async () => {
+    const truth = capacityTruth(timing, 40, 0.9); // ~80 req/s
+    const seen: number[] = [];
+    const result = await findCapacity(
+      { ...base, seed: 7 },
+      slo,
+      { precision: 0.1, maxProbes: 9, maxRequests: 400 },
+      { onProbe: (p) => seen.push(p.index) },
+    );
+    expect(capacityResultSchema.parse(result)).toEqual(result);
+    expect(seen).toEqual(result.probes.map((p) => p.index));
+    expect(result.slo).toBe('90 % of requests within TTFT 40 ms');
+    // The saturating probe first; its throughput sets the scale (0.5 T, then 1.1 T).
+    const [saturate, first] = result.probes;
+    expect(saturate?.phase).toBe('saturate');
+    expect(saturate?.load).toBeGreaterThan(0.8 * 117.6);
+    expect(first?.load).toBeCloseTo(0.5 * (saturate?.load ?? 0), 1);
+    expect(result.probes.length).toBeLessThanOrEqual(9);
+    expect(['precision', 'max-probes', 'unresolved']).toContain(result.stop_reason);
+    const { max_passing: lo, min_failing: hi } = result;
+    expect(lo).not.toBeNull();
+    expect(hi).not.toBeNull();
+    expect(lo as number).toBeLessThanOrEqual(truth * 1.1);
+    expect(hi as number).toBeGreaterThanOrEqual(truth * 0.9);
+    // Every probe's seed differs (base seed + run index).
+    expect(result.probes.every((p) => p.rawFile === null)).toBe(true);
+  });
+});
+
+describe('findCapacity, concurrency (closed loop: the capacity is the slot count)', () => {
+  // Service 10 + 7 x 1 = 17 ms. With up to 4 users nobody waits (TTFT 10 ms); with 5, a quarter
+  // of the requests wait most of a service time for a slot (TTFT ~25 ms): attainment ~0.75
+  // against 90 % within 15 ms.
+  const closedSlo = { goodput: { ttft: 15 }, attainment: 0.9 };
+  const search = { variable: 'concurrency', start: 2, minRequests: 50 } as const;
+
+  it('doubles, bisects integers and stops at neighbours', async () => {
+    const result = await findCapacity(fastBase, closedSlo, search);
+    expect(result).toMatchObject({ max_passing: 4, min_failing: 5, stop_reason: 'precision', gap: 0.25 });
+    expect(result.probes.every((p) => Number.isInteger(p.load) && p.achievedOfferedRate === null)).toBe(true);
+    expect(result.probes.filter((p) => p.extensions === 0).map((p) => p.load)).toEqual([2, 4, 8, 6, 5]);
+    // Throughput stops growing linearly at the slot count.
+    expect(result.knee).toBeGreaterThanOrEqual(4);
+    expect(result.knee).toBeLessThan(6);
+  });
+
+  it('leaves a probe it cannot decide unresolved, never a bound, and says so', async () => {
+    // 80 % attainment against ~75 % measured at 5 users: 100 requests cannot tell them apart.
+    const result = await findCapacity(
+      fastBase,
+      { ...closedSlo, attainment: 0.8 },
+      { ...search, maxRequests: 100 },
+    );
+    const atFive = result.probes.filter((p) => p.load === 5);
+    expect(atFive.length).toBeGreaterThan(0);
+    expect(atFive.every((p) => p.verdict === 'unresolved')).toBe(true);
+    expect(atFive.at(-1)?.objectives[0]?.verdict).toBe('undecided');
+    expect(result).toMatchObject({ max_passing: 4, min_failing: 6, stop_reason: 'unresolved' });
+  });
+
+  it('retries an invalid run once, then routes around the load', async () => {
+    let runsAtTwo = 0;
+    // The server "died" during every run at 4 users, and during the first run at 2 users.
+    const runProbe: ProbeRunner = async (profile, probe) => {
+      const result = await runLoad(profile);
+      if (probe.load === 2) runsAtTwo++;
+      const broken = probe.load === 4 || (probe.load === 2 && runsAtTwo === 1);
+      return { result, rawFile: null, invalidReasons: broken ? ['the server died during the run'] : [] };
+    };
+    const result = await findCapacity(fastBase, closedSlo, search, { runProbe });
+    const verdicts = (load: number) => result.probes.filter((p) => p.load === load).map((p) => p.verdict);
+    expect(verdicts(2)[0]).toBe('invalid');
+    expect(verdicts(2).at(-1)).toBe('pass');
+    expect(verdicts(4)).toEqual(['invalid', 'invalid']);
+    expect(result.probes.find((p) => p.verdict === 'invalid')?.invalidReasons).toEqual([
+      'the server died during the run',
+    ]);
+    // 4 is never a bound: the answer is 3, with 5 failing and the invalid load between them.
+    expect(result).toMatchObject({ max_passing: 3, min_failing: 5, stop_reason: 'unresolved' });
+  });
+
+  it('confirms a load that holds and not one that does not', async () => {
+    const holds = await confirmCapacity(fastBase, closedSlo, search, 4);
+    expect(holds).toMatchObject({
+      mode: 'confirm',
+      stop_reason: 'confirmed',
+      max_passing: 4,
+      min_failing: null,
+    });
+    expect(holds.probes.every((p) => p.phase === 'confirm' && p.load === 4)).toBe(true);
+    const fails = await confirmCapacity(fastBase, closedSlo, search, 6);
+    expect(fails).toMatchObject({ stop_reason: 'not-confirmed', max_passing: null, min_failing: 6 });
+  });
+
+  it('names the bad field of an input', async () => {
+    await expect(findCapacity(fastBase, { attainment: 0.9 }, search)).rejects.toThrow(
+      /goodput: give at least one objective/,
+    );
+    await expect(findCapacity(fastBase, closedSlo, { ...search, precision: 2 })).rejects.toThrow(
+      /capacity search:\n\s+precision/,
+    );
+  });
+});

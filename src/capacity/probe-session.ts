@@ -1,0 +1,236 @@
+import type { LoadProfileInput } from '../config/load-profile.ts';
+import type { LoadResult } from '../load/run-load.ts';
+import type { RequestRecord } from '../metrics/record.ts';
+import { judgeProbe } from './judge.ts';
+import type { KneePoint } from './knee.ts';
+import { planProbe, saturatedThroughput, steadyThroughput, steadyWindow } from './probe-plan.ts';
+import type { CapacityProbe } from './result.ts';
+import type { SearchPoint } from './search.ts';
+import type { CapacitySearch, CapacitySlo, ProbeBaseInput } from './spec.ts';
+
+/** One load run as a probe runner returns it. */
+export interface ProbeRun {
+  result: LoadResult;
+  rawFile: string | null;
+  /** Reasons the caller distrusts the run (the server died, ...); any makes the probe invalid. */
+  invalidReasons?: string[];
+}
+
+export type ProbeRunner = (
+  profile: LoadProfileInput,
+  probe: { load: number; phase: CapacityProbe['phase'] },
+) => Promise<ProbeRun>;
+
+/** What a finished probe tells the search and the knee. */
+export interface ProbeOutcome {
+  point: SearchPoint;
+  knee: KneePoint | null;
+}
+
+/** An invalid run is run again this many times at the same load before the probe is given up. */
+const INVALID_RETRIES = 1;
+
+export interface ProbeSessionOptions {
+  runProbe: ProbeRunner;
+  onProbe?: (probe: CapacityProbe) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the probes of one capacity search and records every load run in `probes`. It owns the
+ * run budget (`maxProbes` counts every run: extensions and retries too), the seeds (base seed
+ * plus the run's index, so no two runs share arrivals or prompts), the lengthening of undecided
+ * probes and the retry of invalid runs.
+ */
+export class ProbeSession {
+  readonly probes: CapacityProbe[] = [];
+
+  private readonly base: ProbeBaseInput;
+  private readonly slo: CapacitySlo;
+  private readonly search: CapacitySearch;
+  private readonly options: ProbeSessionOptions;
+
+  constructor(base: ProbeBaseInput, slo: CapacitySlo, search: CapacitySearch, options: ProbeSessionOptions) {
+    this.base = base;
+    this.slo = slo;
+    this.search = search;
+    this.options = options;
+  }
+
+  get runs(): number {
+    return this.probes.length;
+  }
+
+  private get budgetLeft(): boolean {
+    return this.probes.length < this.search.maxProbes;
+  }
+
+  private async run(
+    arrival: LoadProfileInput['arrival'],
+    requests: number,
+    load: number,
+    phase: CapacityProbe['phase'],
+  ): Promise<{ run: ProbeRun; invalidReasons: string[] }> {
+    this.options.signal?.throwIfAborted();
+    const profile: LoadProfileInput = {
+      ...this.base,
+      arrival,
+      requests,
+      warmupRequests: 0,
+      seed: (this.base.seed ?? 0) + this.probes.length + 1,
+    };
+    // A rate probe is also bounded in time, with room to spare (twice its expected length). With
+    // a duration the load engine draws a plain Poisson (or gamma) process instead of vLLM's,
+    // whose gaps are rescaled to end at exactly requests / rate: conditioned on that, arrivals
+    // come in fewer bursts than the open-loop process they stand for, and a short probe near
+    // capacity looks better than the server is (an M/D/4 queue at 1.2x its capacity under a TTFT
+    // SLO: 100-request windows averaged attainment 0.79 rescaled, 0.77 plain; 0.73 stationary).
+    if ('rate' in arrival) profile.durationS = (2 * requests) / arrival.rate + 10;
+    const run = await this.options.runProbe(profile, { load, phase });
+    const invalidReasons = [
+      ...(run.result.summary.valid ? [] : run.result.summary.invalid_reasons),
+      ...(run.invalidReasons ?? []),
+    ];
+    if (!run.result.summary.valid && invalidReasons.length === 0)
+      invalidReasons.push('the run was marked invalid');
+    return { run, invalidReasons };
+  }
+
+  private record(probe: Omit<CapacityProbe, 'index'>): CapacityProbe {
+    const full: CapacityProbe = { index: this.probes.length + 1, ...probe };
+    this.probes.push(full);
+    this.options.onProbe?.(full);
+    return full;
+  }
+
+  /**
+   * The saturating probe of a rate search: `minRequests` requests all at once (infinite rate;
+   * the base profile's maxConcurrency, if any, still caps them), so the server's own queue sets
+   * the pace. Its `load` is the throughput T it measured (saturatedThroughput); it is judged for
+   * the record but never a bound. Returns T, or null when it stayed invalid. A server that
+   * batches more than minRequests at once is not saturated by it: T is then low and the search
+   * simply steps up further.
+   */
+  async saturate(): Promise<number | null> {
+    for (let attempt = 0; attempt <= INVALID_RETRIES && this.budgetLeft; attempt++) {
+      const { run, invalidReasons } = await this.run(
+        { kind: 'infinite' },
+        this.search.minRequests,
+        0,
+        'saturate',
+      );
+      const records = run.result.records.filter((r) => !r.warmup);
+      const throughput = saturatedThroughput(records);
+      const judged = judgeProbe(records, this.slo, this.search.confidence);
+      const invalid = invalidReasons.length > 0;
+      this.record({
+        load: throughput,
+        phase: 'saturate',
+        extensions: 0,
+        judgedRequests: invalid ? 0 : records.length,
+        achievedOfferedRate: null,
+        throughput,
+        objectives: invalid ? [] : judged.objectives,
+        verdict: invalid ? 'invalid' : judged.verdict === 'undecided' ? 'unresolved' : judged.verdict,
+        invalidReasons,
+        summary: run.result.summary,
+        rawFile: run.rawFile,
+      });
+      if (!invalid && throughput > 0) return throughput;
+    }
+    return null;
+  }
+
+  /**
+   * One probe at `load`: a run sized by planProbe, judged on its steady window. An undecided
+   * probe is lengthened by another run of the same size at the same load, the steady windows
+   * pooled, until it is decided or `maxRequests` are judged (then 'unresolved'); it is left
+   * 'unresolved' at once when even `maxRequests` would most likely not decide it (its share sits
+   * too close to the target: judge.ts staysUndecided), as the runs are better spent elsewhere. Every run is
+   * recorded; a run that is not the probe's last and was undecided is recorded 'unresolved' with
+   * the next one's `extensions` one higher. An invalid run is retried once, then the probe is
+   * 'invalid' (or 'unresolved' when earlier runs of it were valid and pooled). Returns null when
+   * the run budget was already spent.
+   */
+  async probe(load: number, phase: CapacityProbe['phase']): Promise<ProbeOutcome | null> {
+    const { search } = this;
+    const arrival: LoadProfileInput['arrival'] =
+      search.variable === 'concurrency'
+        ? { kind: 'concurrency', concurrency: load }
+        : search.arrival === 'gamma'
+          ? { kind: 'gamma', rate: load, burstiness: search.burstiness }
+          : { kind: search.arrival, rate: load };
+    const pooled: RequestRecord[] = [];
+    let completions = 0;
+    let spanMs = 0;
+    let sendGaps = 0;
+    let valid = 0;
+    let invalidRuns = 0;
+    let outcome: ProbeOutcome | null = null;
+    while (this.budgetLeft) {
+      const plan = planProbe(this.slo, search, load, search.maxRequests - pooled.length);
+      const { run, invalidReasons } = await this.run(
+        arrival,
+        plan.warmup + plan.judged + plan.drain,
+        load,
+        phase,
+      );
+      const records = run.result.records.filter((r) => !r.warmup);
+      const window = steadyWindow(records, plan);
+      const throughput = steadyThroughput(records, window);
+      const common = { load, phase, summary: run.result.summary, rawFile: run.rawFile, invalidReasons };
+
+      if (invalidReasons.length > 0) {
+        invalidRuns++;
+        this.record({
+          ...common,
+          extensions: valid,
+          judgedRequests: 0,
+          achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.spanMs),
+          throughput: perSecond(throughput.completions, throughput.spanMs),
+          objectives: [],
+          verdict: 'invalid',
+        });
+        // Given up: what earlier runs pooled stays undecided; with none, the probe is invalid.
+        if (invalidRuns > INVALID_RETRIES) break;
+        continue;
+      }
+
+      valid++;
+      pooled.push(...window);
+      completions += throughput.completions;
+      spanMs += throughput.spanMs;
+      sendGaps += Math.max(0, window.length - 1);
+      const judged = judgeProbe(pooled, this.slo, search.confidence);
+      const decided = judged.verdict !== 'undecided';
+      const verdict = decided ? (judged.verdict as 'pass' | 'fail') : 'unresolved';
+      const achieved = offered(search, sendGaps, spanMs);
+      const tput = perSecond(completions, spanMs);
+      this.record({
+        ...common,
+        extensions: valid - 1,
+        judgedRequests: pooled.length,
+        achievedOfferedRate: achieved,
+        throughput: tput,
+        objectives: judged.objectives,
+        verdict,
+      });
+      outcome = {
+        point: { load, verdict, margin: judged.margin },
+        knee: { load, throughput: tput, offered: achieved },
+      };
+      const futile = judged.staysUndecided(search.maxRequests / Math.max(1, pooled.length));
+      if (decided || futile || pooled.length >= search.maxRequests || window.length === 0) return outcome;
+    }
+    if (outcome === null && invalidRuns > 0)
+      return { point: { load, verdict: 'invalid', margin: null }, knee: null };
+    return outcome;
+  }
+}
+
+const perSecond = (count: number, spanMs: number) => (spanMs > 0 ? (count * 1000) / spanMs : 0);
+
+/** Pooled achieved offered rate: send gaps over send spans; null for closed loop. */
+function offered(search: CapacitySearch, gaps: number, spanMs: number): number | null {
+  return search.variable === 'concurrency' || spanMs <= 0 ? null : (gaps * 1000) / spanMs;
+}
