@@ -12,7 +12,8 @@ export const objectiveVerdictSchema = z.strictObject({
   measured: z.number(),
   /**
    * The interval the verdict rests on: Wilson on a share; for a percentile objective the share
-   * of requests within the limit (exact, Clopper-Pearson), against the percentile's share.
+   * of requests within the limit (exact, Clopper-Pearson), against the percentile's share. Both
+   * on the effective sample size of the requests, which queue together (capacity/effective-size.ts).
    */
   ci: interval,
   /** The share the interval is judged against (attainment target, 0.99 for p99, error limit). */
@@ -24,13 +25,16 @@ export const objectiveVerdictSchema = z.strictObject({
 export const capacityProbeSchema = z.strictObject({
   /** 1-based order in which the load runs went. */
   index: z.int().positive(),
-  /** The swept variable's value: offered req/s or concurrency. */
+  /**
+   * The swept variable's value: offered req/s or concurrency. The saturating probe sends all its
+   * requests at once; its load is the throughput it measured (the scale of the search).
+   */
   load: z.number(),
   /** Why the search ran it. */
   phase: z.enum(['saturate', 'bracket', 'refine', 'confirm', 'window', 'hold']),
   /** How many times this load was lengthened (its runs pooled) before this verdict. */
   extensions: z.int().nonnegative(),
-  /** Requests judged (the steady window, pooled over extensions). */
+  /** Requests judged (the steady window, pooled over extensions; 0 for an invalid run). */
   judgedRequests: z.int().nonnegative(),
   /** Offered rate actually achieved in the steady window (req/s); null for closed loop. */
   achievedOfferedRate: z.number().nullable(),
@@ -38,8 +42,10 @@ export const capacityProbeSchema = z.strictObject({
   throughput: z.number(),
   objectives: z.array(objectiveVerdictSchema),
   /**
-   * pass / fail only when every interval lies on one side; `unresolved` when still undecided at
-   * the length cap (never used as a bound); `invalid` when the run cannot be trusted.
+   * pass / fail only when every interval lies on one side; `unresolved` when still undecided
+   * after this run (never used as a bound): the next run at this load with `extensions` one
+   * higher lengthens it, else it stayed undecided at the length cap (or no length within the cap
+   * would likely decide it); `invalid` when the run cannot be trusted.
    */
   verdict: z.enum(['pass', 'fail', 'unresolved', 'invalid']),
   invalidReasons: z.array(z.string()),
