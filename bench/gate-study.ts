@@ -230,9 +230,9 @@ function report(
   log: (l: string) => void,
 ) {
   log(
-    '\n| host | baseline | condition | valid runs | invalid | alarms | rate (95% CI) | goal | metrics that alarmed |',
+    '\n| host | baseline | condition | valid runs | alarms | rate (95% CI) | goal | metrics that alarmed | invalid runs (alarms had they been judged) |',
   );
-  log('|---|---|---|--:|--:|--:|---|---|---|');
+  log('|---|---|---|--:|--:|---|---|---|--:|');
   for (const host of options.hosts) {
     for (const against of options.hosts) {
       for (const slowdown of conditions) {
