@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../load/errors.ts';
 import { serve } from '../sim/serve.ts';
 import { version } from '../version.ts';
+import { capacityCommand } from './capacity-command.ts';
 import { initCommand } from './init-command.ts';
 import { runCommand } from './run-command.ts';
 import { summarizeCommand } from './summarize-command.ts';
@@ -12,6 +13,7 @@ const program = new Command('servebench')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(initCommand())
   .addCommand(runCommand())
+  .addCommand(capacityCommand())
   .addCommand(summarizeCommand())
   .addCommand(
     new Command('sim')
