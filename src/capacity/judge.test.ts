@@ -148,3 +148,24 @@ describe('judgeProbe', () => {
     expect(j.margin).toBeNull();
   });
 });
+
+describe('staysUndecided', () => {
+  const s = slo({ goodput: { ttft: 100 }, attainment: 0.9 });
+  const window = (bad: number) =>
+    spread(
+      100,
+      bad,
+      () => request(50),
+      () => request(500),
+    );
+
+  it('gives up on a share that sits on the target, not on one a longer probe would likely decide', () => {
+    const onTarget = judgeProbe(window(10), s, 0.95);
+    expect(onTarget.verdict).toBe('undecided');
+    expect(onTarget.staysUndecided(4)).toBe(true);
+    const leaning = judgeProbe(window(6), s, 0.95);
+    expect(leaning.verdict).toBe('undecided');
+    expect(leaning.staysUndecided(20)).toBe(false);
+    expect(judgeProbe(window(20), s, 0.95).staysUndecided(4)).toBe(false); // decided: fail
+  });
+});

@@ -21,9 +21,10 @@ export interface ProbeJudgement {
    */
   margin: number | null;
   /**
-   * Whether the probe would most likely still be undecided with `scale` times its requests: each
-   * undecided objective's interval narrowed by sqrt(scale) around the same share still holds its
-   * target. Lengthening such a probe is futile; the search is better served by another load.
+   * Whether the probe would very likely still be undecided with `scale` times its requests: each
+   * undecided objective's share lies within half the interval it would have then (narrowed by
+   * sqrt(scale)) of its target. Lengthening such a probe is futile; the search is better served
+   * by another load. (Half: a share only somewhat near the target still gets its chance.)
    */
   staysUndecided(scale: number): boolean;
 }
@@ -199,7 +200,7 @@ export function judgeProbe(
     margin: binding?.informative ? binding.share - binding.against : null,
     staysUndecided: (scale) => {
       if (verdict !== 'undecided' || n === 0) return false;
-      const narrow = Math.sqrt(Math.max(1, scale));
+      const narrow = 2 * Math.sqrt(Math.max(1, scale));
       const projected = objectives.map((o, i) => {
         const g = shares[i] as GoodShare;
         if (o.verdict !== 'undecided') return o.verdict;

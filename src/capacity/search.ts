@@ -117,10 +117,10 @@ function refineLoad(policy: SearchPolicy, lo: SearchPoint, hi: SearchPoint): num
  *   (for concurrency also when they are neighbours).
  * - Unresolved and invalid probes are never bounds; the search routes around them: it does not
  *   probe their loads again, steps past them when bracketing, and inside the bracket bisects one
- *   of the sub-brackets they leave ([max_passing, lowest unresolved] and [highest unresolved,
- *   min_failing]): the side an unresolved share leans to (below when the lowest one's share is
- *   under its target, above when the highest one's is over), else the wider. When both are
- *   already narrow, nothing more can be learnt at this probe length: stop 'unresolved'.
+ *   of the gaps they leave between max_passing and min_failing: first a gap from a load whose
+ *   share leans pass to one whose share leans fail (where the boundary most likely is), then the
+ *   widest. When every gap is already narrow, nothing more can be learnt at this probe length:
+ *   stop 'unresolved'.
  * - Stop 'max-load' when `max` passed, 'min-load' when the lowest allowed load fails,
  *   'max-probes' when the runs are spent.
  */
@@ -168,27 +168,24 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
     const x = inside(policy, refineLoad(policy, lo, hi), mp, hi.load);
     return x === null ? { kind: 'stop', reason: 'precision' } : { kind: 'probe', load: x, phase: 'refine' };
   }
-  const below: [number, number] = [mp, Math.min(...blocked)];
-  const above: [number, number] = [Math.max(...blocked), hi.load];
-  // An unresolved probe's share still leans one way: the boundary is more likely on that side.
-  const leanOf = (load: number) => points.findLast((p) => p.load === load)?.margin ?? null;
-  const lowLean = leanOf(below[1]);
-  const highLean = leanOf(above[0]);
-  const width = ([a, b]: [number, number]) => (b - a) / a;
-  const preferred =
-    lowLean !== null && lowLean < 0
-      ? below
-      : highLean !== null && highLean > 0
-        ? above
-        : width(below) >= width(above)
-          ? below
-          : above;
-  const candidates = [preferred, preferred === below ? above : below]
-    .filter(([a, b]) => !narrow(policy, a, b))
-    .map(([a, b]) => inside(policy, (a + b) / 2, a, b))
-    .filter((x): x is number => x !== null && fresh(x));
-  const x = candidates[0];
-  return x === undefined
+  // Gaps between neighbouring loads in the bracket. An unresolved probe's share still leans one
+  // way (its margin's sign), so the boundary most likely lies in a gap from a load leaning pass
+  // to one leaning fail; then gaps with a load that leans nowhere (invalid, or a share of 0 or 1);
+  // then the rest. The widest gap of the first kind that is not yet narrow is bisected.
+  const loads = [mp, ...blocked.sort((a, b) => a - b), hi.load];
+  const lean = (load: number) =>
+    load === mp ? 1 : load === hi.load ? -1 : Math.sign(points.findLast((p) => p.load === load)?.margin ?? 0);
+  const gaps = loads.slice(1).map((b, i) => {
+    const a = loads[i] as number;
+    const [l, r] = [lean(a), lean(b)];
+    return { a, b, rank: l > 0 && r < 0 ? 0 : l === 0 || r === 0 ? 1 : 2, width: (b - a) / a };
+  });
+  const next = gaps
+    .filter((g) => !narrow(policy, g.a, g.b))
+    .sort((g, h) => g.rank - h.rank || h.width - g.width)
+    .map((g) => inside(policy, (g.a + g.b) / 2, g.a, g.b))
+    .find((x): x is number => x !== null && fresh(x));
+  return next === undefined
     ? { kind: 'stop', reason: 'unresolved' }
-    : { kind: 'probe', load: x, phase: 'refine' };
+    : { kind: 'probe', load: next, phase: 'refine' };
 }
