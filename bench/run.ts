@@ -1,3 +1,4 @@
+import { runCapacityAccuracy } from './capacity-accuracy.ts';
 import { runClientCapacity } from './client-capacity.ts';
 import { parseGateStudyArgs, runGateStudy } from './gate-study.ts';
 import { runMicro } from './micro.ts';
@@ -43,6 +44,16 @@ export const benchmarks: BenchmarkModule[] = [
       'baseline gate on the simulator: false alarms (same server, new seeds) and power (--fault-slowdown 1.1, 1.2), host idle and busy',
     run: async (log, args) => {
       await runGateStudy(log, parseGateStudyArgs(args));
+    },
+  },
+  {
+    name: 'capacity-accuracy',
+    description:
+      'findCapacity against the slot server (M/D/4 queue) over 10 seeds (--seeds N, --large budget): brackets vs the simulated truth, load runs',
+    run: async (log, args) => {
+      const at = args.indexOf('--seeds');
+      const seeds = at >= 0 ? Number(args[at + 1]) : 10;
+      await runCapacityAccuracy(log, seeds, args.includes('--large') ? 'large' : 'default');
     },
   },
 ];
