@@ -64,8 +64,17 @@ export function averageRanks(values: readonly number[]): Float64Array {
  * interval (and ranking every latency covered no better, but passed a window at 40 % load a
  * third as often once the latencies carried autocorrelated jitter of ~1 ms).
  */
+/**
+ * Levels (latency / limit) below this tie in the ranks: a request that used under half its limit
+ * would need its latency doubled to count against the share, so the correlated jitter of fast
+ * requests (timers, batch composition) says nothing about it. Without this floor, a window far
+ * below capacity whose every request met the limit stayed undecided through 500 requests.
+ */
+const NEAR_LIMIT = 0.5;
+
 export function shareEffectiveSize(
   flags: readonly boolean[],
+  /** Each request's latency over its limit (> 1: beyond it), in send order; null: the flags alone. */
   levels: readonly number[] | null,
   target: number,
 ): number {
@@ -73,6 +82,9 @@ export function shareEffectiveSize(
   if (levels === null || levels.length === 0) return fromFlags;
   const tail = Math.min(0.5, 2 * (1 - target));
   const sortedLevels = Float64Array.from(levels).sort();
-  const floor = sortedLevels[Math.floor((1 - tail) * (sortedLevels.length - 1))] as number;
+  const floor = Math.max(
+    NEAR_LIMIT,
+    sortedLevels[Math.floor((1 - tail) * (sortedLevels.length - 1))] as number,
+  );
   return Math.min(fromFlags, effectiveSize(averageRanks(levels.map((v) => Math.max(v, floor)))));
 }

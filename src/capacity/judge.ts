@@ -143,7 +143,7 @@ export function judgeProbe(
       const against = q / 100;
       const ci = clopperPearsonOf(
         flags,
-        values.map((v) => v ?? Number.POSITIVE_INFINITY),
+        values.map((v) => (v === null ? Number.POSITIVE_INFINITY : v / limit)),
         against,
         confidence,
       );

@@ -72,6 +72,7 @@ export const capacityResultSchema = z.strictObject({
     'max-load',
     'min-load',
     'unresolved',
+    'invalid',
     'confirmed',
     'not-confirmed',
   ]),

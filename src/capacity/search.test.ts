@@ -155,3 +155,24 @@ describe('nextStep, concurrency', () => {
     expect(run).toMatchObject({ reason: 'min-load', max_passing: null, min_failing: 1 });
   });
 });
+
+describe('a server whose every run is invalid', () => {
+  it('stops after two loads in a row were invalid (retried), instead of halving towards hour-long probes', () => {
+    const invalid = (load: number): SearchPoint => ({ load, verdict: 'invalid', margin: null });
+    const end = drive(ratePolicy({ first: 1, saturation: null }), invalid);
+    expect(end.reason).toBe('invalid');
+    expect(end.points.map((p) => p.load)).toEqual([1, 0.5]);
+    expect([end.max_passing, end.min_failing]).toEqual([null, null]);
+    // An invalid load between decided ones is routed around, not a reason to stop.
+    const step = nextStep(
+      ratePolicy(),
+      [
+        { load: 50, verdict: 'pass', margin: 0.05 },
+        { load: 110, verdict: 'fail', margin: -0.5 },
+        { load: 80, verdict: 'invalid', margin: null },
+      ],
+      3,
+    );
+    expect(step.kind).toBe('probe');
+  });
+});

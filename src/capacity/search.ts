@@ -129,6 +129,14 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
   const { max_passing: mp, min_failing: mf } = bounds(points);
   if (mp !== null && mf !== null && narrow(policy, mp, mf)) return { kind: 'stop', reason: 'precision' };
   if (runs >= policy.maxProbes) return { kind: 'stop', reason: 'max-probes' };
+  // Two loads in a row that could not be trusted even when retried: the server or this host fails
+  // every run (errors, a client or simulator behind), and lower loads only take longer to say so.
+  const lastTwo = [...new Set(points.map((p) => p.load).reverse())].slice(0, 2);
+  if (
+    lastTwo.length === 2 &&
+    lastTwo.every((load) => points.filter((p) => p.load === load).every((p) => p.verdict === 'invalid'))
+  )
+    return { kind: 'stop', reason: 'invalid' };
   const tried = points.map((p) => p.load);
   const isConcurrency = policy.variable === 'concurrency';
   const fresh = (x: number) => !tried.includes(x);

@@ -45,6 +45,7 @@ const stopWords: Record<CapacityResult['stop_reason'], string> = {
   'max-load': 'reached --max-load',
   'min-load': 'reached the lowest load it tries',
   unresolved: 'a probe stayed undecided at --max-requests',
+  invalid: 'two loads in a row were invalid, even retried',
   confirmed: '',
   'not-confirmed': '',
 };

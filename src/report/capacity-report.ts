@@ -22,6 +22,7 @@ const stopReasons: Record<CapacityResult['stop_reason'], string> = {
   'max-load': 'the SLO still held at the highest load allowed',
   'min-load': 'the SLO failed even at the lowest load tried',
   unresolved: 'probes near the boundary stayed undecided at their length cap',
+  invalid: 'two loads in a row could not be trusted (see the invalid probes below)',
   confirmed: 'the SLO holds at the recorded capacity',
   'not-confirmed': 'the SLO no longer holds at the recorded capacity',
 };
