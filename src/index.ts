@@ -1,11 +1,13 @@
 /**
  * `servebench`: the Vitest side. The plugin for vitest.config.ts, and for suites the experiment
- * API (`useServer`, `startServer`, `runLoad`) with the `toMeetSLO` / `toMatchBaseline` matchers.
+ * API (`useServer`, `startServer`, `runLoad`, `runCapacity`) with the `toMeetSLO` / `toMatchBaseline` matchers.
  * The load engine alone is `servebench/load`; the simulator is `servebench/sim`.
  */
 import './runtime/supported-node.ts';
 
 export { type GatePlan, type GatePlanEntry, gatePlan } from './baseline/plan.ts';
+export type { CapacityProbe, CapacityResult } from './capacity/result.ts';
+export type { CapacitySearchInput, CapacitySloInput } from './capacity/spec.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
 export type { ServerSpecInput } from './config/server-spec.ts';
@@ -20,6 +22,11 @@ export {
   startServer,
   useServer,
 } from './vitest/api.ts';
+export {
+  type CapacityExperiment,
+  type CapacityExperimentResult,
+  runCapacity,
+} from './vitest/capacity.ts';
 export type { BaselineOptions } from './vitest/matchers.ts';
 export { servebench } from './vitest/plugin.ts';
 export type { Slo } from './vitest/slo.ts';

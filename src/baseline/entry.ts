@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capacityResultSchema } from '../capacity/result.ts';
 import { baselineKeySchema, underTestSchema } from '../report/schema.ts';
 
 /** Samples kept per metric: enough for a bootstrap, small enough to diff by eye. */
@@ -41,7 +42,27 @@ const entryShape = {
   summary: z.record(z.string(), z.number()),
 };
 
-export const baselineEntrySchema = z.strictObject({ ...entryShape, samples: baselineSamplesSchema });
+/** A capacity experiment's recorded answer: what a pull request's confirmation probes test. */
+export const capacityAnswerSchema = capacityResultSchema.pick({
+  variable: true,
+  slo: true,
+  max_passing: true,
+  min_failing: true,
+  knee: true,
+  stop_reason: true,
+});
+
+/** A load point keeps per-request samples; a capacity experiment keeps its answer. */
+export const baselineEntrySchema = z
+  .strictObject({
+    ...entryShape,
+    samples: baselineSamplesSchema.optional(),
+    capacity: capacityAnswerSchema.optional(),
+  })
+  .refine((e) => (e.samples === undefined) !== (e.capacity === undefined), {
+    message: 'an entry holds either samples (a load point) or capacity (a capacity experiment)',
+    path: ['samples'],
+  });
 
 export const baselineFileSchema = z.strictObject({
   schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
@@ -70,4 +91,5 @@ export const baselineFileV1Schema = z
 
 export type BaselineSamples = z.infer<typeof baselineSamplesSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
+export type CapacityAnswer = z.infer<typeof capacityAnswerSchema>;
 export type BaselineFile = z.infer<typeof baselineFileSchema>;

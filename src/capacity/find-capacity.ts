@@ -87,6 +87,15 @@ export async function findCapacity(
     interpolate: true,
   };
   const outcomes: Parameters<typeof driveSearch>[2] = [];
+  // A saturating probe that could not be trusted counts as an invalid load: one more invalid load
+  // after it ends the search (search.ts) rather than halving towards ever longer probes.
+  const saturate = probes.probes.filter((p) => p.phase === 'saturate');
+  if (saturation === null && saturate.length > 0 && saturate.every((p) => p.verdict === 'invalid')) {
+    outcomes.push({
+      point: { load: saturate.at(-1)?.load ?? 0, verdict: 'invalid', margin: null },
+      knee: null,
+    });
+  }
   const stop = await driveSearch(probes, policy, outcomes);
   return capacityResult(s.variable, 'search', inputs.slo, stop, outcomes, probes);
 }

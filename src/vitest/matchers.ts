@@ -2,9 +2,10 @@ import { expect } from 'vitest';
 import { compareSamples, defaultCompareOptions } from '../baseline/compare.ts';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { samplesFromRecords } from '../baseline/samples.ts';
-import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import { BaselineError, baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { ExperimentResult } from './api.ts';
+import { isCapacityResult, matchCapacityBaseline } from './capacity-baseline.ts';
 import { checkSlo, formatSloTable, type Slo } from './slo.ts';
 
 interface MatcherContext {
@@ -41,6 +42,7 @@ export interface BaselineOptions {
 }
 
 async function toMatchBaseline(this: MatcherContext, received: unknown, options: BaselineOptions = {}) {
+  if (isCapacityResult(received)) return matchCapacityBaseline(received, this.task?.meta.servebench);
   const result = asResult(received);
   if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
   const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
@@ -92,6 +94,12 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
     ...JSON.parse(process.env.SERVEBENCH_TOLERANCE ?? '{}'),
     ...options.tolerance,
   };
+  if (!lookup.entry.samples) {
+    throw new BaselineError(
+      `${path}: the entry for ${result.experiment} › ${result.test} holds a capacity answer, not load samples`,
+      're-record it with `npx vitest run -u`',
+    );
+  }
   const verdicts = compareSamples(lookup.entry.samples, samples, { ...defaultCompareOptions, tolerance });
   const regressed = verdicts.some((v) => v.verdict === 'regressed');
   settle(

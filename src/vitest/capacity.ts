@@ -1,0 +1,207 @@
+import { join, relative } from 'node:path';
+import { TestRunner } from 'vitest';
+import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import {
+  type CapacityRunOptions,
+  confirmCapacity,
+  findCapacity,
+  type ProbeRunner,
+} from '../capacity/find-capacity.ts';
+import type { CapacityResult } from '../capacity/result.ts';
+import {
+  type CapacitySearchInput,
+  type CapacitySloInput,
+  capacitySearchSchema,
+  capacitySloSchema,
+  type ProbeBaseInput,
+  probeBaseSchema,
+} from '../capacity/spec.ts';
+import { parseConfig } from '../config/parse.ts';
+import { runLoad as runLoadEngine } from '../load/run-load.ts';
+import { toJsonl } from '../metrics/record-files.ts';
+import type { BaselineKey } from '../report/schema.ts';
+import { slugify } from '../report/slug.ts';
+import { writeFileAtomic } from '../report/write-atomic.ts';
+import type { ServerInfo } from '../targets/target.ts';
+import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
+import type { ServerHandle } from './api.ts';
+import { callBroker } from './broker.ts';
+import type { PointMeta } from './meta.ts';
+import { describeCapacity } from './profile-key.ts';
+
+/** A capacity experiment in a suite: the load every probe shares, the SLO, and how to search. */
+export interface CapacityExperiment {
+  /** The load of every probe, without arrival and count (the search sets those). */
+  profile?: Omit<ProbeBaseInput, 'baseUrl'>;
+  slo: CapacitySloInput;
+  search?: CapacitySearchInput;
+  /**
+   * With a recorded baseline (and no `-u`): `confirm` probes the SLO at the baseline's
+   * max_passing (and at its min_failing, to notice an improvement) instead of searching;
+   * `search` always searches. Default `confirm`; SERVEBENCH_CAPACITY=search overrides it.
+   */
+  gate?: 'confirm' | 'search';
+}
+
+/** What `runCapacity` returns: the capacity answer plus where it ran. */
+export interface CapacityExperimentResult extends CapacityResult {
+  server: ServerInfo;
+  key: BaselineKey;
+  experiment: string;
+  test: string;
+  /** The baseline's answer this run was confirmed against, or null when it searched. */
+  confirmedAgainst: { max_passing: number | null; min_failing: number | null } | null;
+}
+
+/**
+ * Finds the largest load the experiment's server holds while meeting the SLO (one test = one
+ * capacity experiment). With a recorded baseline it only confirms the baseline's answer, which
+ * is what a pull request needs to know and takes two probes instead of a search.
+ */
+export async function runCapacity(
+  server: ServerHandle,
+  experimentSpec: CapacityExperiment,
+): Promise<CapacityExperimentResult> {
+  const info = server.info;
+  if (!info)
+    throw new Error(
+      'servebench: the server is not ready; call runCapacity inside a test of the describe that called useServer',
+    );
+  const test = TestRunner.getCurrentTest();
+  if (!test) throw new Error('servebench: runCapacity must be called inside a test');
+  const experiment = test.suite?.name ?? test.file.name;
+  const base = parseConfig(
+    probeBaseSchema,
+    { model: info.model, ...experimentSpec.profile, baseUrl: info.url },
+    'capacity profile',
+  );
+  const slo = parseConfig(capacitySloSchema, experimentSpec.slo, 'capacity SLO');
+  const search = parseConfig(capacitySearchSchema, experimentSpec.search ?? {}, 'capacity search');
+  const key: BaselineKey = {
+    experiment,
+    point: test.name,
+    hardware: info.hardware,
+    model: info.model,
+    profile: describeCapacity(base, slo, search),
+  };
+
+  const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
+  const rawDir = join(resultsDir, 'raw', slugify(experiment), slugify(test.name));
+  const options: CapacityRunOptions = {
+    runProbe: probeRunner(info, rawDir, resultsDir),
+    onProbe: (p) =>
+      console.log(
+        `[servebench] ${experiment} › ${test.name}: probe ${p.index} (${p.phase}) at ${Number(p.load.toPrecision(4))} ${unitOf(search.variable)}: ${p.verdict}` +
+          (p.objectives.length > 0
+            ? ` (${p.objectives.map((o) => `${o.objective} ${o.measured.toFixed(3)} [${o.ci[0].toFixed(3)}, ${o.ci[1].toFixed(3)}]`).join(', ')})`
+            : ''),
+      ),
+  };
+
+  const recorded = await recordedAnswer(key);
+  const gate = process.env.SERVEBENCH_CAPACITY === 'search' ? 'search' : (experimentSpec.gate ?? 'confirm');
+  const confirming = recorded !== null && recorded.max_passing !== null && gate === 'confirm';
+  const result = confirming
+    ? await confirmRecorded(base, slo, search, recorded, options)
+    : await findCapacity(base, slo, search, options);
+
+  const last = result.probes.at(-1);
+  const meta: PointMeta = {
+    experiment,
+    test: test.name,
+    file: test.file.name,
+    key,
+    underTest: { target: info.target, server: info.server, serverArgs: info.serverArgs },
+    simulated: info.simulated,
+    x: null,
+    xLabel: null,
+    offeredRate: null,
+    summary: answerProbe(result)?.summary ?? last?.summary ?? {},
+    valid: result.probes.some((p) => p.verdict !== 'invalid'),
+    invalidReasons: result.probes.every((p) => p.verdict === 'invalid')
+      ? [...new Set(result.probes.flatMap((p) => p.invalidReasons))]
+      : [],
+    rawFile: relative(resultsDir, rawDir),
+    slo: [],
+    baseline: null,
+    pendingBaseline: null,
+    capacity: result,
+  };
+  test.meta.servebench = meta;
+  return {
+    ...result,
+    server: info,
+    key,
+    experiment,
+    test: test.name,
+    confirmedAgainst: confirming ? recorded : null,
+  };
+}
+
+/** Confirms the baseline's max_passing; when it holds, probes its min_failing for an improvement. */
+async function confirmRecorded(
+  base: ProbeBaseInput,
+  slo: CapacitySloInput,
+  search: CapacitySearchInput,
+  recorded: { max_passing: number | null; min_failing: number | null },
+  options: CapacityRunOptions,
+): Promise<CapacityResult> {
+  const atMax = await confirmCapacity(base, slo, search, recorded.max_passing as number, options);
+  if (atMax.stop_reason !== 'confirmed' || recorded.min_failing === null) return atMax;
+  const atMin = await confirmCapacity(base, slo, search, recorded.min_failing, options);
+  const probes = [...atMax.probes, ...atMin.probes].map((p, i) => ({ ...p, index: i + 1 }));
+  const improved = atMin.stop_reason === 'confirmed';
+  return {
+    ...atMax,
+    max_passing: improved ? recorded.min_failing : atMax.max_passing,
+    min_failing: improved ? null : atMin.stop_reason === 'not-confirmed' ? recorded.min_failing : null,
+    probes,
+  };
+}
+
+/** The probe whose summary stands for the answer: the one at max_passing, else the last. */
+function answerProbe(result: CapacityResult) {
+  return result.probes.findLast((p) => p.verdict === 'pass' && p.load === result.max_passing);
+}
+
+/** The recorded capacity answer for this key, if a baseline holds one. */
+async function recordedAnswer(
+  key: BaselineKey,
+): Promise<{ max_passing: number | null; min_failing: number | null } | null> {
+  if (process.env.SERVEBENCH_UPDATE === 'all') return null;
+  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
+  const lookup = findEntry(await readBaselineFile(baselinePath(dir, key)), key);
+  const capacity = lookup.entry?.capacity;
+  return capacity ? { max_passing: capacity.max_passing, min_failing: capacity.min_failing } : null;
+}
+
+/**
+ * Each probe runs through the load engine against the experiment's server and saves its raw
+ * records; it is invalid when a simulated server fell behind its model, and the test fails when
+ * the server died during it.
+ */
+function probeRunner(info: ServerInfo, rawDir: string, resultsDir: string): ProbeRunner {
+  let runs = 0;
+  return async (profile, probe) => {
+    runs += 1;
+    const simProbe = info.simulated
+      ? await simLatenessProbe(info.url, { maxLatenessP99Ms: profile.maxLatenessP99Ms })
+      : null;
+    const result = await runLoadEngine(profile);
+    const invalidReasons = (await simProbe?.stop()) ?? [];
+    const rawPath = join(rawDir, `probe-${runs}-${probe.phase}-${probe.load}.jsonl`);
+    await writeFileAtomic(rawPath, toJsonl(result.records));
+    const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', {
+      url: info.url,
+    });
+    if (!status.alive) {
+      throw new Error(
+        `the ${info.target} server died during a capacity probe; last log lines:\n${status.logs.join('\n')}`,
+      );
+    }
+    return { result, rawFile: relative(resultsDir, rawPath), invalidReasons };
+  };
+}
+
+const unitOf = (variable: CapacityResult['variable']) =>
+  variable === 'request-rate' ? 'req/s' : 'concurrent requests';
