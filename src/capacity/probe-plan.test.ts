@@ -100,12 +100,17 @@ describe('steady window and rates', () => {
 
   it('counts the completions of the whole run inside the window span', () => {
     const window = steadyWindow(records, { warmup: 2, judged: 6, drain: 2 });
-    // Span 200..700 ms: completions at 250, 350, 450, 550, 650 (the one at 750 falls outside).
+    // Span 200..700 ms, counted from one median latency (50 ms) in: completions at 250, 350, 450,
+    // 550, 650 (the one at 750 falls outside) over 450 ms.
     const t = steadyThroughput(records, window);
-    expect(t).toEqual({ completions: 5, spanMs: 500 });
-    expect(perSecond(t)).toBe(10);
+    expect(t).toEqual({ completions: 5, spanMs: 450, sendSpanMs: 500 });
+    expect(perSecond(t)).toBeCloseTo(11.1, 1);
     const failed = records.map((r, i) => (i === 3 ? { ...r, ok: false } : r));
     expect(steadyThroughput(failed, window).completions).toBe(4);
+    // Latencies longer than the span: the count starts half way in, not after the span.
+    const slow = records.map((r) => ({ ...r, end_ms: r.sent_ms + 2000 }));
+    const slowWindow = steadyWindow(slow, { warmup: 2, judged: 6, drain: 2 });
+    expect(steadyThroughput(slow, slowWindow).spanMs).toBe(250);
   });
 
   it('measures a saturating run between its 10th and 90th percentile completions', () => {

@@ -1,4 +1,5 @@
 import type { RequestRecord } from '../metrics/record.ts';
+import { percentile } from '../metrics/stats.ts';
 import type { CapacitySearch, CapacitySlo } from './spec.ts';
 
 /** Requests a probe runs: a ramp-up left out, the judged (steady) window, and a drain left out. */
@@ -89,22 +90,31 @@ export function achievedOfferedRate(window: readonly RequestRecord[]): number | 
 /** Completions of the run inside a window's send span; pooled over runs as sums. */
 export interface SteadyThroughput {
   completions: number;
+  /** The time the completions were counted over. */
   spanMs: number;
+  /** The window's send span (for the offered rate achieved). */
+  sendSpanMs: number;
 }
 
 /**
  * Steady throughput of a window: successful completions of the whole run (any request) that end
  * inside the span of the window's sends, over that span. Below saturation it tracks the offered
- * rate; above it, the server's rate, free of the ramp-up and the drain.
+ * rate; above it, the server's rate, free of the ramp-up and the drain. The count starts one
+ * median request latency into the span (at most half of it): before that, completions still
+ * reflect the run's start, when the server had fewer requests in flight than it holds steadily
+ * (128-token outputs take ~3 s, longer than a 10 % warm-up at 14 req/s).
  */
 export function steadyThroughput(
   records: readonly RequestRecord[],
   window: readonly RequestRecord[],
 ): SteadyThroughput {
   const span = sendSpan(window);
-  if (!span) return { completions: 0, spanMs: 0 };
-  const completions = records.filter((r) => r.ok && r.end_ms >= span[0] && r.end_ms <= span[1]).length;
-  return { completions, spanMs: span[1] - span[0] };
+  if (!span) return { completions: 0, spanMs: 0, sendSpanMs: 0 };
+  const latencies = window.filter((r) => r.ok).map((r) => r.end_ms - r.sent_ms);
+  const fill = latencies.length > 0 ? percentile(latencies, 50) : 0;
+  const start = span[0] + Math.min(fill, (span[1] - span[0]) / 2);
+  const completions = records.filter((r) => r.ok && r.end_ms >= start && r.end_ms <= span[1]).length;
+  return { completions, spanMs: span[1] - start, sendSpanMs: span[1] - span[0] };
 }
 
 export const perSecond = (t: SteadyThroughput) => (t.spanMs > 0 ? (t.completions * 1000) / t.spanMs : 0);

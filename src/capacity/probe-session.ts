@@ -79,13 +79,12 @@ export class ProbeSession {
       warmupRequests: 0,
       seed: (this.base.seed ?? 0) + this.probes.length + 1,
     };
-    // A rate probe is also bounded in time, with room to spare (twice its expected length). With
-    // a duration the load engine draws a plain Poisson (or gamma) process instead of vLLM's,
-    // whose gaps are rescaled to end at exactly requests / rate: conditioned on that, arrivals
-    // come in fewer bursts than the open-loop process they stand for, and a short probe near
-    // capacity looks better than the server is (an M/D/4 queue at 1.2x its capacity under a TTFT
-    // SLO: 100-request windows averaged attainment 0.79 rescaled, 0.77 plain; 0.73 stationary).
-    if ('rate' in arrival) profile.durationS = (2 * requests) / arrival.rate + 10;
+    // A rate probe uses vLLM's schedule: gaps rescaled so the last send lands at exactly
+    // requests / rate. Its load is then the rate it states (a plain Poisson draw of 125 requests
+    // offers +-9 % around it, more than the precision asked), and its length is bounded by the
+    // schedule. The rescaled arrivals come in slightly fewer bursts than a stationary process
+    // (an M/D/4 queue at 1.2x capacity, TTFT SLO, 100-request windows: attainment 0.79 rescaled,
+    // 0.77 plain, 0.73 stationary): the warm-up share and the drain share are the remedy.
     const run = await this.options.runProbe(profile, { load, phase });
     const invalidReasons = [
       ...(run.result.summary.valid ? [] : run.result.summary.invalid_reasons),
@@ -163,6 +162,7 @@ export class ProbeSession {
     const pooled: RequestRecord[] = [];
     let completions = 0;
     let spanMs = 0;
+    let sendSpanMs = 0;
     let sendGaps = 0;
     let valid = 0;
     let invalidRuns = 0;
@@ -186,7 +186,7 @@ export class ProbeSession {
           ...common,
           extensions: valid,
           judgedRequests: 0,
-          achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.spanMs),
+          achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.sendSpanMs),
           throughput: perSecond(throughput.completions, throughput.spanMs),
           objectives: [],
           verdict: 'invalid',
@@ -200,11 +200,12 @@ export class ProbeSession {
       pooled.push(...window);
       completions += throughput.completions;
       spanMs += throughput.spanMs;
+      sendSpanMs += throughput.sendSpanMs;
       sendGaps += Math.max(0, window.length - 1);
       const judged = judgeProbe(pooled, this.slo, search.confidence);
       const decided = judged.verdict !== 'undecided';
       const verdict = decided ? (judged.verdict as 'pass' | 'fail') : 'unresolved';
-      const achieved = offered(search, sendGaps, spanMs);
+      const achieved = offered(search, sendGaps, sendSpanMs);
       const tput = perSecond(completions, spanMs);
       this.record({
         ...common,

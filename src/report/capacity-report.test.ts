@@ -13,6 +13,11 @@ describe('capacity in the report: the answer first', () => {
       '**Max request rate under SLO (95 % of requests within TTFT 200 ms, TPOT 50 ms): 13.6 req/s**, ' +
         'bracket [13.6, 14.2]; knee 14.1 req/s (bracket within the precision asked; 8 load runs).',
     );
+    // An unresolved load inside the bracket is named: the boundary is near it.
+    const wide = { ...sampleCapacity(), min_failing: 16.4 };
+    expect(answerLine(sampleCapacityPoint(wide))).toMatch(
+      /bracket \[13\.6, 16\.4\]; undecided at 14\.9 req\/s; knee/,
+    );
     const none = { ...sampleCapacity(), max_passing: null, stop_reason: 'min-load' as const };
     expect(answerLine(sampleCapacityPoint(none))).toMatch(
       /none found\*\*: the SLO failed even at the lowest load tried/,

@@ -53,7 +53,18 @@ export function answerLine(point: CapacityPoint): string {
     c.min_failing === null
       ? `at least ${load(c, c.max_passing)}`
       : `bracket [${load(c, c.max_passing)}, ${load(c, c.min_failing)}]`;
-  return `**${quantity(c)} under SLO (${slo}): ${load(c, c.max_passing)} ${unit(c)}**, ${bracket}${knee} (${stopReasons[c.stop_reason]}; ${probes}).`;
+  // Loads left undecided inside the bracket sit near the boundary: worth a reader's knowing.
+  const undecided = [
+    ...new Set(
+      c.probes
+        .filter((p) => p.verdict === 'unresolved' && p.load > (c.max_passing as number))
+        .filter((p) => c.min_failing === null || p.load < c.min_failing)
+        .filter((p) => !c.probes.some((q) => q.load === p.load && q.verdict !== 'unresolved'))
+        .map((p) => load(c, p.load)),
+    ),
+  ];
+  const near = undecided.length > 0 ? `; undecided at ${undecided.join(', ')} ${unit(c)}` : '';
+  return `**${quantity(c)} under SLO (${slo}): ${load(c, c.max_passing)} ${unit(c)}**, ${bracket}${near}${knee} (${stopReasons[c.stop_reason]}; ${probes}).`;
 }
 
 const verdictMarks: Record<CapacityProbe['verdict'], string> = {
