@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import { beforeAll, TestRunner } from 'vitest';
+import { beforeAll } from 'vitest';
 import type { LoadProfileInput } from '../config/load-profile.ts';
 import { loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
@@ -13,6 +13,7 @@ import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import { callBroker } from './broker.ts';
+import { assertServerAlive, experimentContext, underTestOf } from './experiment-context.ts';
 import type { PointMeta } from './meta.ts';
 import { describeProfile } from './profile-key.ts';
 
@@ -71,14 +72,7 @@ export async function runLoad(
   profile: ExperimentProfile,
   point: PointOptions = {},
 ): Promise<ExperimentResult> {
-  const info = server.info;
-  if (!info)
-    throw new Error(
-      'servebench: the server is not ready; call runLoad inside a test of the describe that called useServer',
-    );
-  const test = TestRunner.getCurrentTest();
-  if (!test) throw new Error('servebench: runLoad must be called inside a test');
-  const experiment = test.suite?.name ?? test.file.name;
+  const { info, test, experiment } = experimentContext(server, 'runLoad');
   const parsed = parseConfig(
     loadProfileSchema,
     { model: info.model, ...profile, baseUrl: info.url },
@@ -110,12 +104,7 @@ export async function runLoad(
     result.summary.valid = false;
   }
 
-  const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', { url: info.url });
-  if (!status.alive) {
-    throw new Error(
-      `the ${info.target} server died during the load run; last log lines:\n${status.logs.join('\n')}`,
-    );
-  }
+  await assertServerAlive(info, 'the load run');
 
   const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
   const rawPath = join(resultsDir, 'raw', slugify(experiment), `${slugify(test.name)}.jsonl`);
@@ -134,7 +123,7 @@ export async function runLoad(
     test: test.name,
     file: test.file.name,
     key,
-    underTest: { target: info.target, server: info.server, serverArgs: info.serverArgs },
+    underTest: underTestOf(info),
     simulated: info.simulated,
     x: point.x ?? null,
     xLabel: point.xLabel ?? null,

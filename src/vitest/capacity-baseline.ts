@@ -3,6 +3,7 @@ import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts'
 import type { CapacityProbe } from '../capacity/result.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { CapacityExperimentResult } from './capacity.ts';
+import { underTestOf } from './experiment-context.ts';
 import type { PointMeta } from './meta.ts';
 
 export const isCapacityResult = (r: unknown): r is CapacityExperimentResult =>
@@ -57,11 +58,7 @@ export async function matchCapacityBaseline(
   };
   const candidate: BaselineEntry = {
     key: result.key,
-    underTest: {
-      target: result.server.target,
-      server: result.server.server,
-      serverArgs: result.server.serverArgs,
-    },
+    underTest: underTestOf(result.server),
     recordedAt: new Date().toISOString(),
     summary: {},
     capacity: answer,

@@ -1,5 +1,4 @@
 import { join, relative } from 'node:path';
-import { TestRunner } from 'vitest';
 import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
@@ -25,7 +24,7 @@ import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import type { ServerHandle } from './api.ts';
-import { callBroker } from './broker.ts';
+import { assertServerAlive, experimentContext, underTestOf } from './experiment-context.ts';
 import type { PointMeta } from './meta.ts';
 import { describeCapacity } from './profile-key.ts';
 
@@ -62,14 +61,7 @@ export async function runCapacity(
   server: ServerHandle,
   experimentSpec: CapacityExperiment,
 ): Promise<CapacityExperimentResult> {
-  const info = server.info;
-  if (!info)
-    throw new Error(
-      'servebench: the server is not ready; call runCapacity inside a test of the describe that called useServer',
-    );
-  const test = TestRunner.getCurrentTest();
-  if (!test) throw new Error('servebench: runCapacity must be called inside a test');
-  const experiment = test.suite?.name ?? test.file.name;
+  const { info, test, experiment } = experimentContext(server, 'runCapacity');
   const base = parseConfig(
     probeBaseSchema,
     { model: info.model, ...experimentSpec.profile, baseUrl: info.url },
@@ -111,7 +103,7 @@ export async function runCapacity(
     test: test.name,
     file: test.file.name,
     key,
-    underTest: { target: info.target, server: info.server, serverArgs: info.serverArgs },
+    underTest: underTestOf(info),
     simulated: info.simulated,
     x: null,
     xLabel: null,
@@ -191,14 +183,7 @@ function probeRunner(info: ServerInfo, rawDir: string, resultsDir: string): Prob
     const invalidReasons = (await simProbe?.stop()) ?? [];
     const rawPath = join(rawDir, `probe-${runs}-${probe.phase}-${probe.load}.jsonl`);
     await writeFileAtomic(rawPath, toJsonl(result.records));
-    const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', {
-      url: info.url,
-    });
-    if (!status.alive) {
-      throw new Error(
-        `the ${info.target} server died during a capacity probe; last log lines:\n${status.logs.join('\n')}`,
-      );
-    }
+    await assertServerAlive(info, 'a capacity probe');
     return { result, rawFile: relative(resultsDir, rawPath), invalidReasons };
   };
 }

@@ -6,6 +6,7 @@ import { BaselineError, baselinePath, findEntry, readBaselineFile } from '../bas
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { ExperimentResult } from './api.ts';
 import { isCapacityResult, matchCapacityBaseline } from './capacity-baseline.ts';
+import { underTestOf } from './experiment-context.ts';
 import { checkSlo, formatSloTable, type Slo } from './slo.ts';
 
 interface MatcherContext {
@@ -51,11 +52,7 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
   const samples = samplesFromRecords(result.records);
   const candidate: BaselineEntry = {
     key: result.key,
-    underTest: {
-      target: result.server.target,
-      server: result.server.server,
-      serverArgs: result.server.serverArgs,
-    },
+    underTest: underTestOf(result.server),
     recordedAt: new Date().toISOString(),
     summary: headline(result.summary),
     samples,

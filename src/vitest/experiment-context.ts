@@ -1,0 +1,41 @@
+import { TestRunner } from 'vitest';
+import type { UnderTest } from '../report/schema.ts';
+import type { ServerInfo } from '../targets/target.ts';
+import type { ServerHandle } from './api.ts';
+import { callBroker } from './broker.ts';
+
+/** Where an experiment call runs: the ready server, the current test and its experiment's name. */
+export interface ExperimentContext {
+  info: ServerInfo;
+  test: NonNullable<ReturnType<typeof TestRunner.getCurrentTest>>;
+  experiment: string;
+}
+
+/** The server and test an experiment call (`runLoad`, `runCapacity`) needs, or an error saying why not. */
+export function experimentContext(server: ServerHandle, call: string): ExperimentContext {
+  const info = server.info;
+  if (!info)
+    throw new Error(
+      `servebench: the server is not ready; call ${call} inside a test of the describe that called useServer`,
+    );
+  const test = TestRunner.getCurrentTest();
+  if (!test) throw new Error(`servebench: ${call} must be called inside a test`);
+  return { info, test, experiment: test.suite?.name ?? test.file.name };
+}
+
+/** Fails the test with the server's last log lines when it died during `what`. */
+export async function assertServerAlive(info: ServerInfo, what: string): Promise<void> {
+  const status = await callBroker<{ alive: boolean; logs: string[] }>('/server-status', { url: info.url });
+  if (!status.alive) {
+    throw new Error(
+      `the ${info.target} server died during ${what}; last log lines:\n${status.logs.join('\n')}`,
+    );
+  }
+}
+
+/** What is under test on this server, as baselines record it. */
+export const underTestOf = (info: ServerInfo): UnderTest => ({
+  target: info.target,
+  server: info.server,
+  serverArgs: info.serverArgs,
+});
