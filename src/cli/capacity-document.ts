@@ -2,7 +2,7 @@ import type { CapacityResult } from '../capacity/result.ts';
 import type { CapacitySearch, CapacitySlo } from '../capacity/spec.ts';
 import type { DatasetSpec } from '../datasets/spec.ts';
 import { version } from '../version.ts';
-import type { ResultHeader } from './vllm-result.ts';
+import { headerKeys, type ResultHeader } from './vllm-result.ts';
 
 /**
  * The capacity result file: vLLM's header keys where they mean the same (`date`,
@@ -22,12 +22,7 @@ export function capacityDocument(
   },
 ) {
   return {
-    date: head.date,
-    endpoint_type: head.backend,
-    backend: head.backend,
-    label: head.label,
-    model_id: head.modelId,
-    tokenizer_id: head.tokenizerId,
+    ...headerKeys(head),
     ...head.metadata,
     started_at: run.startedAt,
     finished_at: run.finishedAt,

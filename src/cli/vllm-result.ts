@@ -47,6 +47,16 @@ export function trafficOf(profile: LoadProfile): Traffic {
   }
 }
 
+/** vLLM's first keys of a result file, in its order (`--metadata` pairs come after them). */
+export const headerKeys = (head: ResultHeader) => ({
+  date: head.date,
+  endpoint_type: head.backend,
+  backend: head.backend,
+  label: head.label,
+  model_id: head.modelId,
+  tokenizer_id: head.tokenizerId,
+});
+
 export interface ResultHeader {
   date: string;
   backend: string;
@@ -75,12 +85,7 @@ const inf = (n: number | null) => (n === Number.POSITIVE_INFINITY ? 'inf' : n);
 export function resultDocument(result: LoadResult, head: ResultHeader, body: ResultBody) {
   const traffic = trafficOf(result.profile);
   return {
-    date: head.date,
-    endpoint_type: head.backend,
-    backend: head.backend,
-    label: head.label,
-    model_id: head.modelId,
-    tokenizer_id: head.tokenizerId,
+    ...headerKeys(head),
     num_prompts: result.profile.requests ?? null,
     ...head.metadata,
     request_rate: inf(traffic.requestRate),
