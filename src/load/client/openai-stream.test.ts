@@ -46,8 +46,11 @@ describe('sendStream against a real loopback server', () => {
     const ttft = (out.chunkMs[0] as number) - out.sentMs;
     expect(ttft).toBeGreaterThanOrEqual(29);
     expect(ttft).toBeLessThan(80);
-    const gap = (out.chunkMs[4] as number) - (out.chunkMs[3] as number);
-    expect(gap).toBeGreaterThanOrEqual(9);
+    // Chunks are timed one by one as they arrive, not in a batch at the end (the server spaces
+    // them 10 ms apart; a busy host's timers shift single gaps by a few ms).
+    const gaps = out.chunkMs.slice(1).map((t, i) => t - (out.chunkMs[i] as number));
+    expect(gaps.every((g) => g > 2)).toBe(true);
+    expect((out.chunkMs[4] as number) - (out.chunkMs[0] as number)).toBeGreaterThanOrEqual(38);
   });
 
   it('chat: skips the role-only first chunk and counts tokens from continuous usage', async () => {
