@@ -193,7 +193,7 @@ describe("servebench's GPU stand-in through the process target (mock GPU: --engi
 
   // Needs python3 for the stand-in; skipped (outside CI only) on a machine without it.
   it.skipIf(!hasPython && !process.env.CI)(
-    'serves streaming completions and chat with usage, and the same vllm:* metric names as the simulator',
+    `serves streaming completions and chat with usage, and the same vllm:* metric names as the simulator${hasPython ? '' : ' (skipped: no python3 here for the stand-in)'}`,
     async () => {
       const target = new ProcessTarget(
         ['python3', standIn, '--model', '{model}', '--port', '{port}', '--engine', 'sleep', '{args}'],

@@ -73,7 +73,7 @@ function run(env: Record<string, string>): Promise<{ code: number; out: string }
 // The stand-in server is Python: every machine of this project has python3; outside CI a
 // machine without it skips with this reason in the test name.
 describe.skipIf(!hasPython() && !process.env.CI)(
-  'GPU suites, run for real with a mock GPU (fake nvidia-smi, stand-in --engine sleep)',
+  `GPU suites, run for real with a mock GPU (fake nvidia-smi, stand-in --engine sleep)${hasPython() ? '' : ' (skipped: no python3 here for the stand-in)'}`,
   () => {
     it('process target on the leased GPU, telemetry in results.json and summary.md, MPS sweep with a daemon', async () => {
       const tools = await fakeTools();
