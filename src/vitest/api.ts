@@ -13,8 +13,7 @@ import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import { callBroker } from './broker.ts';
-import { assertServerAlive, experimentContext, underTestOf } from './experiment-context.ts';
-import type { PointMeta } from './meta.ts';
+import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { describeProfile } from './profile-key.ts';
 
 /** A server declared by an experiment; its fields are filled in once `beforeAll` has run. */
@@ -118,13 +117,7 @@ export async function runLoad(
     profile: describeProfile(result.profile),
   };
   const arrival = result.profile.arrival;
-  const meta: PointMeta = {
-    experiment,
-    test: test.name,
-    file: test.file.name,
-    key,
-    underTest: underTestOf(info),
-    simulated: info.simulated,
+  test.meta.servebench = pointMeta({ info, test, experiment }, key, {
     x: point.x ?? null,
     xLabel: point.xLabel ?? null,
     offeredRate: 'rate' in arrival ? arrival.rate : null,
@@ -132,11 +125,7 @@ export async function runLoad(
     valid: result.summary.valid,
     invalidReasons: result.summary.invalid_reasons,
     rawFile: relative(resultsDir, rawPath),
-    slo: [],
-    baseline: null,
-    pendingBaseline: null,
-    ...(telemetry ? { telemetry } : {}),
-  };
-  test.meta.servebench = meta;
+    telemetry,
+  });
   return { ...result, server: info, key, experiment, test: test.name };
 }

@@ -24,8 +24,7 @@ import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import type { ServerHandle } from './api.ts';
-import { assertServerAlive, experimentContext, underTestOf } from './experiment-context.ts';
-import type { PointMeta } from './meta.ts';
+import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { describeCapacity } from './profile-key.ts';
 
 /** A capacity experiment in a suite: the load every probe shares, the SLO, and how to search. */
@@ -98,13 +97,7 @@ export async function runCapacity(
     : await findCapacity(base, slo, search, options);
 
   const last = result.probes.at(-1);
-  const meta: PointMeta = {
-    experiment,
-    test: test.name,
-    file: test.file.name,
-    key,
-    underTest: underTestOf(info),
-    simulated: info.simulated,
+  test.meta.servebench = pointMeta({ info, test, experiment }, key, {
     x: null,
     xLabel: null,
     offeredRate: null,
@@ -114,12 +107,8 @@ export async function runCapacity(
       ? [...new Set(result.probes.flatMap((p) => p.invalidReasons))]
       : [],
     rawFile: relative(resultsDir, rawDir),
-    slo: [],
-    baseline: null,
-    pendingBaseline: null,
     capacity: result,
-  };
-  test.meta.servebench = meta;
+  });
   return {
     ...result,
     server: info,

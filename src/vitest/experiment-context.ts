@@ -1,8 +1,9 @@
 import { TestRunner } from 'vitest';
-import type { UnderTest } from '../report/schema.ts';
+import type { BaselineKey, UnderTest } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import type { ServerHandle } from './api.ts';
 import { callBroker } from './broker.ts';
+import type { PointMeta } from './meta.ts';
 
 /** Where an experiment call runs: the ready server, the current test and its experiment's name. */
 export interface ExperimentContext {
@@ -39,3 +40,37 @@ export const underTestOf = (info: ServerInfo): UnderTest => ({
   server: info.server,
   serverArgs: info.serverArgs,
 });
+
+/** What a point's meta holds beyond the test and server it ran on: the call's own results. */
+export type PointFields = Pick<
+  PointMeta,
+  'x' | 'xLabel' | 'offeredRate' | 'summary' | 'valid' | 'invalidReasons' | 'rawFile'
+> &
+  Partial<Pick<PointMeta, 'telemetry' | 'capacity'>>;
+
+/**
+ * The meta a test hands the reporter for one point (`runLoad`, `runCapacity`): where it ran, its
+ * baseline key and the call's results (telemetry and capacity only when present), with no SLO
+ * checks or baseline outcome yet.
+ */
+export function pointMeta(
+  { info, test, experiment }: ExperimentContext,
+  key: BaselineKey,
+  fields: PointFields,
+): PointMeta {
+  const { telemetry, capacity, ...point } = fields;
+  return {
+    experiment,
+    test: test.name,
+    file: test.file.name,
+    key,
+    underTest: underTestOf(info),
+    simulated: info.simulated,
+    ...point,
+    slo: [],
+    baseline: null,
+    pendingBaseline: null,
+    ...(telemetry ? { telemetry } : {}),
+    ...(capacity ? { capacity } : {}),
+  };
+}
