@@ -47,13 +47,26 @@ function latencyOf(record: RequestRecord, metric: Metric, basis: CapacitySlo['la
   return basis === 'queued' ? l.queuedE2el : l.e2el;
 }
 
+/** An interval on a share of k in n whose effective sample size is nEff. */
+type ShareInterval = (k: number, n: number, nEff: number, confidence: number) => [number, number];
+
+/** Wilson takes the count and n scaled to the effective size as they are. */
+const wilson: ShareInterval = (k, n, nEff, confidence) => wilsonInterval((k * nEff) / n, nEff, confidence);
+
+/** Clopper-Pearson needs whole counts: the effective n and the count are rounded, keeping 0 and n exact. */
+const clopperPearson: ShareInterval = (k, n, nEff, confidence) => {
+  const whole = Math.max(1, Math.round(nEff));
+  return clopperPearsonInterval(Math.round((k * whole) / n), whole, confidence);
+};
+
 /**
- * Intervals on a share of autocorrelated requests: the count and n scaled to the effective sample
- * size of the requests in send order (effective-size.ts; `levels` is the latency the share is
- * judged on, Infinity for a failed request; `target` the share it must reach), so a window whose requests queued together is not
- * taken for that many independent ones.
+ * `interval` on a share of autocorrelated requests, with the effective sample size of the requests
+ * in send order (effective-size.ts; `levels` is the latency the share is judged on, Infinity for
+ * a failed request; `target` the share it must reach), so a window whose requests queued together
+ * is not taken for that many independent ones.
  */
-function wilsonOf(
+function shareInterval(
+  interval: ShareInterval,
   flags: readonly boolean[],
   levels: readonly number[] | null,
   target: number,
@@ -62,22 +75,7 @@ function wilsonOf(
   const n = flags.length;
   if (n === 0) return [0, 1];
   const k = flags.filter(Boolean).length;
-  const nEff = shareEffectiveSize(flags, levels, target);
-  return wilsonInterval((k * nEff) / n, nEff, confidence);
-}
-
-/** Clopper-Pearson needs whole counts: the effective n and the count are rounded, keeping 0 and n exact. */
-function clopperPearsonOf(
-  flags: readonly boolean[],
-  levels: readonly number[],
-  target: number,
-  confidence: number,
-): [number, number] {
-  const n = flags.length;
-  if (n === 0) return [0, 1];
-  const k = flags.filter(Boolean).length;
-  const nEff = Math.max(1, Math.round(shareEffectiveSize(flags, levels, target)));
-  return clopperPearsonInterval(Math.round((k * nEff) / n), nEff, confidence);
+  return interval(k, n, shareEffectiveSize(flags, levels, target), confidence);
 }
 
 const verdictOf = (ci: [number, number], against: number): ObjectiveVerdict['verdict'] =>
@@ -118,7 +116,7 @@ export function judgeProbe(
     );
     const flags = usage.map((u) => u <= 1);
     const good = flags.filter(Boolean).length;
-    const ci = wilsonOf(flags, usage, slo.attainment, confidence);
+    const ci = shareInterval(wilson, flags, usage, slo.attainment, confidence);
     objectives.push({
       objective: 'attainment',
       target: slo.attainment,
@@ -141,7 +139,8 @@ export function judgeProbe(
       const within = flags.filter(Boolean).length;
       const okValues = values.filter((v): v is number => v !== null);
       const against = q / 100;
-      const ci = clopperPearsonOf(
+      const ci = shareInterval(
+        clopperPearson,
         flags,
         values.map((v) => (v === null ? Number.POSITIVE_INFINITY : v / limit)),
         against,
@@ -164,7 +163,7 @@ export function judgeProbe(
     const limit = slo.maxErrorRate;
     const flags = records.map((r) => !r.ok);
     const failed = flags.filter(Boolean).length;
-    const ci = wilsonOf(flags, null, 1 - limit, confidence);
+    const ci = shareInterval(wilson, flags, null, 1 - limit, confidence);
     const verdict: ObjectiveVerdict['verdict'] =
       n === 0
         ? 'undecided'
