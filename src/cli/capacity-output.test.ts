@@ -58,7 +58,7 @@ describe('capacity output', () => {
         '13.2 req/s, bracket [13.2, 13.9] (5.3 % precision, 4 probes); knee 14.1 req/s',
     );
     expect(answerLine(result({ stop_reason: 'max-probes', knee: null }))).toMatch(
-      /\(gap 5\.3 %, 4 probes; stopped at --max-probes\)$/,
+      /\(gap 5\.3 %, 4 probes; probe budget spent before the precision was reached\)$/,
     );
   });
 
@@ -73,7 +73,7 @@ describe('capacity output', () => {
     expect(answerLine(users)).toMatch(/^Max concurrency under SLO \(.*\): 12 users, bracket \[12, 13\]/);
     const bound = result({ min_failing: null, gap: null, stop_reason: 'max-load', knee: null });
     expect(answerLine(bound)).toMatch(
-      /: at least 13\.2 req\/s, no load tried failed \(4 probes; reached --max-load\)$/,
+      /: at least 13\.2 req\/s, no load tried failed \(4 probes; the SLO still held at the highest load allowed\)$/,
     );
     expect(hasAnswer(bound)).toBe(true);
     const none = result({

@@ -1,4 +1,5 @@
 import type { CapacityProbe, CapacityResult, ObjectiveVerdict } from '../capacity/result.ts';
+import { stopReasonWords } from '../capacity/stop-reasons.ts';
 
 type Variable = CapacityResult['variable'];
 
@@ -39,17 +40,6 @@ export function probeLine(p: CapacityProbe, variable: Variable): string {
   );
 }
 
-const stopWords: Record<CapacityResult['stop_reason'], string> = {
-  precision: '',
-  'max-probes': 'stopped at --max-probes',
-  'max-load': 'reached --max-load',
-  'min-load': 'reached the lowest load it tries',
-  unresolved: 'a probe stayed undecided at --max-requests',
-  invalid: 'two loads in a row were invalid, even retried',
-  confirmed: '',
-  'not-confirmed': '',
-};
-
 /** Whether the search ended with an answer (exit 0) or not (exit 2). */
 export function hasAnswer(r: CapacityResult): boolean {
   if (r.probes.every((p) => p.verdict === 'invalid')) return false;
@@ -66,7 +56,8 @@ export function answerLine(r: CapacityResult): string {
   const load = (n: number | null) => `${formatLoad(n, r.variable)} ${unit}`;
   const name = r.variable === 'concurrency' ? 'concurrency' : 'request rate';
   const probes = `${r.probes.length} probe${r.probes.length === 1 ? '' : 's'}`;
-  const stop = stopWords[r.stop_reason];
+  // A bracket within the precision asked says so itself ("4.5 % precision"); a confirmation never stops short.
+  const stop = r.stop_reason === 'precision' ? '' : stopReasonWords[r.stop_reason];
   if (r.probes.length > 0 && r.probes.every((p) => p.verdict === 'invalid')) {
     return `No answer (${r.slo}): every probe was invalid (${probes}); the reasons are above`;
   }

@@ -1,4 +1,5 @@
 import type { CapacityProbe, CapacityResult, ObjectiveVerdict } from '../capacity/result.ts';
+import { stopReasonWords } from '../capacity/stop-reasons.ts';
 import { cell, escapeMarkdown } from './escape.ts';
 import { fixed, formatCount, formatPercent } from './format.ts';
 import type { PointResult } from './schema.ts';
@@ -15,17 +16,6 @@ const quantity = (c: CapacityResult) =>
 /** Loads as people read them: 13.6 req/s, 12 concurrent requests. */
 const load = (c: CapacityResult, x: number) =>
   c.variable === 'concurrency' ? formatCount(x) : fixed(x, x >= 100 ? 0 : x >= 10 ? 1 : 2);
-
-const stopReasons: Record<CapacityResult['stop_reason'], string> = {
-  precision: 'bracket within the precision asked',
-  'max-probes': 'probe budget spent before the precision was reached',
-  'max-load': 'the SLO still held at the highest load allowed',
-  'min-load': 'the SLO failed even at the lowest load tried',
-  unresolved: 'probes near the boundary stayed undecided at their length cap',
-  invalid: 'two loads in a row could not be trusted (see the invalid probes below)',
-  confirmed: 'the SLO holds at the recorded capacity',
-  'not-confirmed': 'the SLO no longer holds at the recorded capacity',
-};
 
 /**
  * The answer first, in one sentence: "Max request rate under SLO (p99 TTFT <= 200 ms): 13.6 req/s,
@@ -47,7 +37,7 @@ export function answerLine(point: CapacityPoint): string {
     return `**${holds ? '✅ SLO holds' : c.stop_reason === 'unresolved' ? '⚠️ Undecided' : '❌ SLO no longer holds'}${where}**, the recorded capacity (${slo}); ${probes}.${more}`;
   }
   if (c.max_passing === null) {
-    return `**${quantity(c)} under SLO (${slo}): none found**: ${stopReasons[c.stop_reason]} (${probes}).`;
+    return `**${quantity(c)} under SLO (${slo}): none found**: ${stopReasonWords[c.stop_reason]} (${probes}).`;
   }
   const bracket =
     c.min_failing === null
@@ -64,7 +54,7 @@ export function answerLine(point: CapacityPoint): string {
     ),
   ];
   const near = undecided.length > 0 ? `; undecided at ${undecided.join(', ')} ${unit(c)}` : '';
-  return `**${quantity(c)} under SLO (${slo}): ${load(c, c.max_passing)} ${unit(c)}**, ${bracket}${near}${knee} (${stopReasons[c.stop_reason]}; ${probes}).`;
+  return `**${quantity(c)} under SLO (${slo}): ${load(c, c.max_passing)} ${unit(c)}**, ${bracket}${near}${knee} (${stopReasonWords[c.stop_reason]}; ${probes}).`;
 }
 
 const verdictMarks: Record<CapacityProbe['verdict'], string> = {
