@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SlotQueue, type SlotTiming } from './slot-queue.ts';
-import { countWords, json, readBody } from './stream-server.ts';
+import { type LoopbackServer, listenLoopback, parseCompletion, routeRequest } from './stream-server.ts';
 
 /**
  * A real OpenAI-compatible streaming server (`/v1/completions`, `/v1/models`) whose capacity is
@@ -14,12 +13,9 @@ import { countWords, json, readBody } from './stream-server.ts';
  */
 export type SlotServerOptions = Omit<SlotTiming, 'tokens'>;
 
-export interface SlotServer {
-  url: string;
-  port: number;
+export interface SlotServer extends LoopbackServer {
   /** Completion requests received so far. */
   requests(): number;
-  close(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -27,22 +23,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 export async function startSlotServer(options: SlotServerOptions, port = 0): Promise<SlotServer> {
   const queue = new SlotQueue(options.slots);
   let received = 0;
-  const server: Server = createServer((req, res) => {
-    handle(req, res, options, queue, () => received++).catch((error: unknown) => res.destroy(error as Error));
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const actualPort = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actualPort}`,
-    port: actualPort,
-    requests: () => received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await listenLoopback((req, res) => handle(req, res, options, queue, () => received++), port);
+  return { ...server, requests: () => received };
 }
 
 async function handle(
@@ -52,28 +34,13 @@ async function handle(
   queue: SlotQueue,
   count: () => number,
 ): Promise<void> {
-  if (req.method === 'GET' && req.url === '/v1/models') {
-    return json(res, 200, {
-      object: 'list',
-      data: [{ id: 'slot-model', object: 'model', owned_by: 'servebench-test' }],
-    });
-  }
-  const raw = await readBody(req);
-  if (req.method !== 'POST' || req.url !== '/v1/completions') {
-    return json(res, 404, { error: { message: `no route ${req.method} ${req.url}`, code: 404 } });
-  }
+  const request = await routeRequest(req, res, 'slot-model', ['/v1/completions']);
+  if (!request) return;
   const arrival = performance.now();
   const n = count();
-  const body = JSON.parse(raw) as {
-    prompt?: unknown;
-    max_tokens?: number;
-    stream_options?: Record<string, boolean>;
-  };
-  const promptTokens = Array.isArray(body.prompt)
-    ? body.prompt.length
-    : countWords(String(body.prompt ?? ''));
-  const tokens = Math.max(1, Number(body.max_tokens ?? 16));
-  const continuous = body.stream_options?.continuous_usage_stats === true;
+  const { promptTokens, maxTokens, streamOptions } = parseCompletion(request.raw);
+  const tokens = Math.max(1, maxTokens);
+  const continuous = streamOptions.continuous_usage_stats === true;
   const start = queue.admit(arrival, options.ttftMs + (tokens - 1) * options.itlMs);
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -95,7 +62,7 @@ async function handle(
       ...(continuous ? { usage: usage(i + 1) } : {}),
     });
   }
-  if (body.stream_options?.include_usage) send({ id: `cmpl-${n}`, choices: [], usage: usage(tokens) });
+  if (streamOptions.include_usage) send({ id: `cmpl-${n}`, choices: [], usage: usage(tokens) });
   res.end('data: [DONE]\n\n');
 }
 

@@ -47,8 +47,27 @@ const wallClockMs = () => performance.timeOrigin + performance.now();
 
 export async function startStreamServer(options: StreamServerOptions = {}, port = 0): Promise<StreamServer> {
   const received: Array<Record<string, unknown>> = [];
+  const server = await listenLoopback((req, res) => handle(req, res, options, received), port);
+  return { ...server, received };
+}
+
+/** A test server listening on 127.0.0.1. */
+export interface LoopbackServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handler` on 127.0.0.1:`port` (0: a free port) with keep-alive connections; a handler
+ * that throws destroys its response.
+ */
+export async function listenLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  port: number,
+): Promise<LoopbackServer> {
   const server: Server = createServer((req, res) => {
-    handle(req, res, options, received).catch((error: unknown) => {
+    handler(req, res).catch((error: unknown) => {
       res.destroy(error as Error);
     });
   });
@@ -58,7 +77,6 @@ export async function startStreamServer(options: StreamServerOptions = {}, port 
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
-    received,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -79,6 +97,56 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * The head of the test servers' handlers: lists `model` at GET /v1/models, reads the body and
+ * answers 404 to anything but a POST to one of `routes`. The route and the body, or null once it
+ * has answered.
+ */
+export async function routeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  model: string,
+  routes: readonly string[],
+): Promise<{ url: string; raw: string } | null> {
+  const url = req.url ?? '/';
+  if (req.method === 'GET' && url === '/v1/models') {
+    json(res, 200, {
+      object: 'list',
+      data: [{ id: model, object: 'model', owned_by: 'servebench-test' }],
+    });
+    return null;
+  }
+  const raw = await readBody(req);
+  if (req.method !== 'POST' || !routes.includes(url)) {
+    json(res, 404, {
+      error: { message: `no route ${req.method} ${url}`, type: 'NotFoundError', code: 404 },
+    });
+    return null;
+  }
+  return { url, raw };
+}
+
+/** A completion (or chat) request as the test servers read it. */
+export interface CompletionRequest {
+  body: Record<string, unknown>;
+  /** Words of the prompt (or of the first message), or its length when it is token ids. */
+  promptTokens: number;
+  /** max_tokens (or max_completion_tokens); 16 when the request sets neither. */
+  maxTokens: number;
+  streamOptions: { include_usage?: boolean; continuous_usage_stats?: boolean };
+}
+
+export function parseCompletion(raw: string): CompletionRequest {
+  const body = JSON.parse(raw) as Record<string, unknown>;
+  const prompt = body.prompt ?? (body.messages as Array<{ content: string }> | undefined)?.[0]?.content ?? '';
+  return {
+    body,
+    promptTokens: Array.isArray(prompt) ? prompt.length : countWords(String(prompt)),
+    maxTokens: Number(body.max_tokens ?? body.max_completion_tokens ?? 16),
+    streamOptions: (body.stream_options ?? {}) as CompletionRequest['streamOptions'],
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function handle(
@@ -87,16 +155,15 @@ async function handle(
   options: StreamServerOptions,
   received: Array<Record<string, unknown>>,
 ): Promise<void> {
-  const url = req.url ?? '/';
-  if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
-  if (req.method === 'GET' && url === '/v1/models') {
-    return json(res, 200, {
-      object: 'list',
-      data: [{ id: 'test-model', object: 'model', owned_by: 'servebench-test' }],
-    });
-  }
-  const raw = await readBody(req);
-  if (req.method === 'POST' && url === '/tokenize') {
+  if (req.method === 'GET' && req.url === '/health') return void res.writeHead(200).end();
+  const request = await routeRequest(req, res, 'test-model', [
+    '/tokenize',
+    '/v1/completions',
+    '/v1/chat/completions',
+  ]);
+  if (!request) return;
+  const { url, raw } = request;
+  if (url === '/tokenize') {
     const body = JSON.parse(raw) as { prompt?: string | number[]; messages?: Array<{ content: string }> };
     const text =
       typeof body.prompt === 'string' ? body.prompt : (body.messages ?? []).map((m) => m.content).join(' ');
@@ -104,25 +171,13 @@ async function handle(
     return json(res, 200, { count, max_model_len: 8192, tokens: [] });
   }
   const isChat = url === '/v1/chat/completions';
-  if (req.method !== 'POST' || (!isChat && url !== '/v1/completions')) {
-    return json(res, 404, {
-      error: { message: `no route ${req.method} ${url}`, type: 'NotFoundError', code: 404 },
-    });
-  }
-  const body = JSON.parse(raw) as Record<string, unknown>;
+  const { body, promptTokens, maxTokens, streamOptions } = parseCompletion(raw);
   const n = received.length;
   received.push(body);
   const fault = options.fault?.(n) ?? null;
   if (fault === 'http500') return json(res, 500, { error: { message: 'injected failure', code: 500 } });
   if (fault === 'http429') return json(res, 429, { error: { message: 'too many requests', code: 429 } });
 
-  const prompt = body.prompt ?? (body.messages as Array<{ content: string }> | undefined)?.[0]?.content ?? '';
-  const promptTokens = Array.isArray(prompt) ? prompt.length : countWords(String(prompt));
-  const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 16);
-  const streamOptions = (body.stream_options ?? {}) as {
-    include_usage?: boolean;
-    continuous_usage_stats?: boolean;
-  };
   const tokensPerChunk = options.tokensPerChunk ?? 1;
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
