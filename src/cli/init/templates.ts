@@ -14,44 +14,40 @@ export default defineConfig({
 });
 `;
 
-export const exampleSuite = `import { type ExperimentProfile, runLoad, useServer } from 'servebench';
+export const exampleSuite = `import { runCapacity, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Saturation: how much load does one GPU hold? Poisson load rises past the knee; throughput
- * flattens while TTFT climbs. Each point is compared with its baseline in baselines/ (recorded on
- * the first run; \`npx vitest run -u\` re-records), and the SLO test states the operating point.
- * Without a GPU this runs on servebench's simulator of the GPU named by simGpu.
+ * Saturation: how much load does one GPU hold? The capacity search finds the largest Poisson
+ * request rate at which 95 % of requests get their first token within 200 ms (queue wait
+ * included) and stream at 50 ms per token or better. The first run searches and records the
+ * answer in baselines/; later runs confirm the recorded answer with a probe or two instead of
+ * searching again (\`npx vitest run -u\` searches and re-records). Without a GPU this runs on
+ * servebench's simulator of the GPU named by simGpu, in about a minute.
  */
 describe('saturation: Qwen2.5-1.5B on one GPU', () => {
   const server = useServer({
     model: 'Qwen/Qwen2.5-1.5B-Instruct',
     simGpu: 'H100',
-    args: ['--max-num-seqs', '32'],
-  });
-  const profile = (rate: number): ExperimentProfile => ({
-    arrival: { kind: 'poisson', rate },
-    requests: rate * 6,
-    dataset: { name: 'random', input_len: 512, output_len: 64 },
-    goodput: { ttft: 500, tpot: 50 },
+    args: ['--max-num-seqs', '8'],
   });
 
-  it.each([2, 4, 8])('%i req/s offered', async (rate) => {
-    const result = await runLoad(server, profile(rate), { x: rate, xLabel: 'offered req/s' });
-    await expect(result).toMatchBaseline();
-  });
-
-  it('meets the SLO at 4 req/s', async () => {
-    const result = await runLoad(server, profile(4));
-    expect(result).toMeetSLO({ ttft: { p99: 500 }, tpot: { p99: 50 }, errorRate: 0.01 });
+  it('max request rate under the SLO', async () => {
+    const capacity = await runCapacity(server, {
+      profile: { dataset: { name: 'random', input_len: 512, output_len: 64 }, ignoreEos: true },
+      slo: { goodput: { ttft: 200, tpot: 50 }, attainment: 0.95 },
+      search: { variable: 'request-rate', precision: 0.1, maxProbes: 8, maxRequests: 300 },
+    });
+    await expect(capacity).toMatchBaseline();
   });
 });
 `;
 
-export const ciWorkflow = `# servebench regression gate: each pull request runs the suites and compares every point with
-# the committed baselines (CI=true: a regression beyond tolerance and noise, or a missing
-# baseline, fails the job). Record baselines locally with \`npx vitest run\` (or \`-u\` to
-# re-record) and commit baselines/. For real servers use a GPU runner (runs-on: [self-hosted, gpu]).
+export const ciWorkflow = `# servebench regression gate: each pull request runs the suites and checks every experiment
+# against the committed baselines (a capacity experiment confirms its recorded answer; CI=true:
+# a regression beyond tolerance and noise, or a missing baseline, fails the job). Record
+# baselines locally with \`npx vitest run\` (or \`-u\` to re-record) and commit baselines/.
+# For real servers use a GPU runner (runs-on: [self-hosted, gpu]).
 name: servebench
 on:
   pull_request:
@@ -81,7 +77,7 @@ export const scaffold = [
   {
     path: 'suites/saturation/saturation.test.ts',
     text: exampleSuite,
-    what: 'an experiment: load sweep with baselines and an SLO',
+    what: 'an experiment: the max request rate under an SLO, with its baseline',
   },
   { path: '.github/workflows/servebench.yml', text: ciWorkflow, what: 'CI workflow: the regression gate' },
 ] as const;
