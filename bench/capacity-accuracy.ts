@@ -12,7 +12,7 @@ const serverEntry = new URL('../src/testing/slot-server.ts', import.meta.url).pa
  * The slot server in a process of its own, as a real server would be: in the client's process
  * its chunk timers and the client's sends would share one event loop.
  */
-async function spawnSlotServer(timing: SlotTiming): Promise<{ url: string; stop(): Promise<void> }> {
+export async function spawnSlotServer(timing: SlotTiming): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
     [
@@ -47,21 +47,34 @@ async function spawnSlotServer(timing: SlotTiming): Promise<{ url: string; stop(
   throw new Error('the slot server exited before it listened');
 }
 
-/** The bench's server and SLO: an M/D/4 queue whose capacity under the SLO is known (slot-queue.ts). */
-export const accuracySetup = {
-  timing: { slots: 4, ttftMs: 20, itlMs: 2, tokens: 8 } satisfies SlotTiming,
-  /** 90 % of requests with a queue-inclusive TTFT within 40 ms (the queue wait within 20 ms). */
-  slo: { goodput: { ttft: 40 }, attainment: 0.9 } satisfies CapacitySloInput,
+/**
+ * The bench's servers, each with an SLO whose capacity is known (slot-queue.ts simulates the
+ * queue). `m-d-4`: 4 slots, a shallow attainment curve (0.913 at 0.975x capacity, 0.885 at
+ * 1.025x): the hard case, where a 5 % bracket needs thousands of requests per probe. `batch-48`:
+ * 48 slots of long service, like a batching engine, whose attainment falls steeply past capacity
+ * (0.935 at 0.975x, 0.848 at 1.025x).
+ */
+export const accuracySetups = {
+  'm-d-4': {
+    timing: { slots: 4, ttftMs: 20, itlMs: 2, tokens: 8 },
+    /** 90 % of requests with a queue-inclusive TTFT within 40 ms (the queue wait within 20 ms). */
+    slo: { goodput: { ttft: 40 }, attainment: 0.9 },
+  },
+  'batch-48': {
+    timing: { slots: 48, ttftMs: 50, itlMs: 60, tokens: 8 },
+    /** 90 % of requests with a queue-inclusive TTFT within 100 ms (the queue wait within 50 ms). */
+    slo: { goodput: { ttft: 100 }, attainment: 0.9 },
+  },
+} satisfies Record<string, { timing: SlotTiming; slo: CapacitySloInput & { goodput: { ttft: number } } }>;
+
+export type AccuracyServer = keyof typeof accuracySetups;
+
+export const accuracyBudgets = {
   /** The default budget of 12 load runs, with probes of at most 400 judged requests. */
-  search: { maxRequests: 400, precision: 0.05 } satisfies CapacitySearchInput,
-  /** A larger budget: 30 runs, probes of 200 to 1000 judged requests. */
-  largeSearch: {
-    maxProbes: 30,
-    minRequests: 200,
-    maxRequests: 1000,
-    precision: 0.05,
-  } satisfies CapacitySearchInput,
-};
+  default: { maxRequests: 400, precision: 0.05 },
+  /** A larger budget: 30 runs, probes of 200 to 3200 judged requests. */
+  large: { maxProbes: 30, minRequests: 200, maxRequests: 3200, precision: 0.05 },
+} satisfies Record<string, CapacitySearchInput>;
 
 export interface AccuracyRun {
   seed: number;
@@ -104,13 +117,36 @@ const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(1));
  * simulated truth. Reports every bracket, its error against the truth, and the probes it took.
  * CAPACITY_TRACE=1 prints every load run; CAPACITY_SEED=n runs that seed only (with seeds = 1).
  */
+export interface AccuracyOptions {
+  seeds: number;
+  server: AccuracyServer;
+  budget: keyof typeof accuracyBudgets;
+}
+
+export function parseAccuracyArgs(args: readonly string[]): AccuracyOptions {
+  const value = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const server = value('--server') ?? 'm-d-4';
+  if (!(server in accuracySetups))
+    throw new Error(`--server: expected one of ${Object.keys(accuracySetups).join(', ')}, got ${server}`);
+  const seeds = Number(value('--seeds') ?? 10);
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new Error(`--seeds: expected a positive integer, got ${value('--seeds')}`);
+  return { seeds, server: server as AccuracyServer, budget: args.includes('--large') ? 'large' : 'default' };
+}
+
+/** Loads probed: a probe's extensions and retries at the same load count once. */
+export const distinctLoads = (result: CapacityResult) =>
+  new Set(result.probes.map((p) => `${p.phase === 'saturate' ? 'saturate' : p.load}`)).size;
+
 export async function runCapacityAccuracy(
   log: (line: string) => void,
-  seeds = 10,
-  budget: 'default' | 'large' = 'default',
+  { seeds, server: serverName, budget }: AccuracyOptions,
 ): Promise<AccuracyRun[]> {
-  const { timing, slo } = accuracySetup;
-  const search = budget === 'large' ? accuracySetup.largeSearch : accuracySetup.search;
+  const { timing, slo } = accuracySetups[serverName];
+  const search = accuracyBudgets[budget];
   const truth = capacityTruth(timing, slo.goodput.ttft, slo.attainment);
   log(
     `slot server: ${timing.slots} slots, TTFT ${timing.ttftMs} ms + ${timing.tokens - 1} x ${timing.itlMs} ms; ` +
@@ -119,9 +155,9 @@ export async function runCapacityAccuracy(
   );
   log(`search: ${JSON.stringify(search)} (${budget} budget)`);
   log(
-    '| seed | max_passing | min_failing | gap | truth in bracket | bracket error | answer error | stop | runs | wall s |',
+    '| seed | max_passing | min_failing | gap | truth in bracket | bracket error | answer error | stop | probes (loads) | load runs | wall s |',
   );
-  log('|---|---|---|---|---|---|---|---|---|---|');
+  log('|---|---|---|---|---|---|---|---|---|---|---|');
   const runs: AccuracyRun[] = [];
   const server = await spawnSlotServer(timing);
   try {
@@ -149,28 +185,27 @@ export async function runCapacityAccuracy(
       runs.push(run);
       log(
         `| ${seed} | ${fmt(result.max_passing)} | ${fmt(result.min_failing)} | ${pct(result.gap)} | ${run.bracketError === 0 ? 'yes' : 'no'} | ` +
-          `${pct(run.bracketError)} | ${pct(run.answerError)} | ${result.stop_reason} | ${result.probes.length} | ${run.wallS.toFixed(1)} |`,
+          `${pct(run.bracketError)} | ${pct(run.answerError)} | ${result.stop_reason} | ${distinctLoads(result)} | ${result.probes.length} | ${run.wallS.toFixed(1)} |`,
       );
     }
   } finally {
     await server.stop();
   }
   const probes = runs.map((r) => r.result.probes.length);
+  const loads = runs.map((r) => distinctLoads(r.result));
+  const precise = runs.filter((r) => r.result.stop_reason === 'precision');
   const answers = runs.flatMap((r) => (r.answerError === null ? [] : [Math.abs(r.answerError)]));
   log(
     `truth inside the bracket: ${runs.filter((r) => r.bracketError === 0).length} of ${runs.length}; ` +
       `bracket error median ${pct(median(runs.map((r) => r.bracketError)))}, max ${pct(Math.max(...runs.map((r) => r.bracketError)))}; ` +
       `|answer error| median ${pct(median(answers))}, max ${pct(Math.max(...answers))}; ` +
-      `load runs median ${median(probes)}, max ${Math.max(...probes)}; wall median ${median(runs.map((r) => r.wallS)).toFixed(1)} s`,
+      `${precise.length} of ${runs.length} reached the precision (${precise.filter((r) => r.bracketError === 0).length} holding the truth); ` +
+      `probes median ${median(loads)}, max ${Math.max(...loads)}; load runs median ${median(probes)}, max ${Math.max(...probes)}; wall median ${median(runs.map((r) => r.wallS)).toFixed(1)} s`,
   );
   return runs;
 }
 
-/** `node bench/capacity-accuracy.ts [seeds] [large]` */
+/** `node bench/capacity-accuracy.ts [--server m-d-4|batch-48] [--seeds N] [--large]` */
 if (import.meta.main) {
-  await runCapacityAccuracy(
-    (line) => console.log(line),
-    Number(process.argv[2] ?? 10),
-    process.argv[3] === 'large' ? 'large' : 'default',
-  );
+  await runCapacityAccuracy((line) => console.log(line), parseAccuracyArgs(process.argv.slice(2)));
 }

@@ -1,4 +1,4 @@
-import { runCapacityAccuracy } from './capacity-accuracy.ts';
+import { parseAccuracyArgs, runCapacityAccuracy } from './capacity-accuracy.ts';
 import { runClientCapacity } from './client-capacity.ts';
 import { parseGateStudyArgs, runGateStudy } from './gate-study.ts';
 import { runMicro } from './micro.ts';
@@ -49,11 +49,9 @@ export const benchmarks: BenchmarkModule[] = [
   {
     name: 'capacity-accuracy',
     description:
-      'findCapacity against the slot server (M/D/4 queue) over 10 seeds (--seeds N, --large budget): brackets vs the simulated truth, load runs',
+      'findCapacity against the slot server over 10 seeds (--server m-d-4|batch-48, --seeds N, --large budget): brackets vs the simulated truth, probes',
     run: async (log, args) => {
-      const at = args.indexOf('--seeds');
-      const seeds = at >= 0 ? Number(args[at + 1]) : 10;
-      await runCapacityAccuracy(log, seeds, args.includes('--large') ? 'large' : 'default');
+      await runCapacityAccuracy(log, parseAccuracyArgs(args));
     },
   },
 ];

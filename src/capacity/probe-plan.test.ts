@@ -54,6 +54,28 @@ describe('planProbe', () => {
     expect(planProbe(slo({ maxErrorRate: 0.001 }), search(), 100).judged).toBe(2000); // maxRequests
   });
 
+  it('spans a rate probe over request latencies: 5 to warm up, 10 judged, within the caps', () => {
+    const attain = slo({ goodput: { ttft: 100 }, attainment: 0.9 });
+    // No latency measured yet: the shares alone (50 judged at 0.9, 100 by minRequests).
+    expect(planProbe(attain, search(), 90)).toEqual({ warmup: 13, judged: 100, drain: 13 });
+    // 470 ms requests at 90 req/s: warm-up 5 x 0.47 s x 90 = 212, window 10 x 0.47 s x 90 = 423.
+    expect(planProbe(attain, search(), 90, { latencyMs: 470 })).toEqual({ warmup: 212, judged: 423, drain: 53 });
+    expect(planProbe(attain, search({ maxRequests: 400 }), 90, { latencyMs: 470 }).judged).toBe(400);
+    // 30 ms requests: the shares rule, as without a latency.
+    expect(planProbe(attain, search(), 90, { latencyMs: 30 })).toEqual({ warmup: 14, judged: 100, drain: 13 });
+    // A 60 s request at 1 req/s: the warm-up is cut to maxProbeDurationS of load.
+    expect(planProbe(attain, search({ maxProbeDurationS: 120 }), 1, { latencyMs: 60_000 }).warmup).toBe(120);
+    // Closed loop: a concurrency's users leave out one request each at both ends, latency or not.
+    const users = search({ variable: 'concurrency' });
+    expect(planProbe(attain, users, 32, { latencyMs: 470 })).toEqual({ warmup: 32, judged: 100, drain: 32 });
+  });
+
+  it('doubles an extension up to what is left of maxRequests', () => {
+    const attain = slo({ goodput: { ttft: 100 }, attainment: 0.95 });
+    expect(planProbe(attain, search(), 50, { atLeast: 200, judgedCap: 1800 }).judged).toBe(200);
+    expect(planProbe(attain, search(), 50, { atLeast: 1600, judgedCap: 400 }).judged).toBe(400);
+  });
+
   it('keeps at least minRequests and caps a slow rate probe by its duration', () => {
     expect(planProbe(slo({ goodput: { ttft: 100 }, attainment: 0.5 }), search(), 10).judged).toBe(100);
     expect(

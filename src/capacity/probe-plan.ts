@@ -31,29 +31,51 @@ export function strictestShare(slo: CapacitySlo): number {
   return shares.length > 0 ? Math.max(...shares) : 0;
 }
 
+/** What a probe's size depends on besides the SLO, the search and the load. */
+export interface ProbeSizing {
+  /** Most judged requests this run may add (what is left of `maxRequests` for an extension). */
+  judgedCap?: number;
+  /** Fewest judged requests: an extension asks for as many as were pooled so far (doubling). */
+  atLeast?: number;
+  /** A typical request's time in the server when not queued (ms); null before any run measured it. */
+  latencyMs?: number | null;
+}
+
 /**
- * Sizes a probe before it runs. Judged: at least `minRequests`, and enough that BEYOND requests
- * are expected past the strictest share (attainment 0.95 -> 100, p99 -> 500), capped by
- * `maxRequests` and, for a rate probe, by `maxProbeDurationS` of judged load. Warm-up and drain
- * are the shares `warmupShare` / `drainShare` of the whole run; a concurrency probe leaves out at
- * least `concurrency` requests at each end, since its users all start together and all stop
- * together.
+ * Sizes a probe before it runs. Judged: at least `minRequests` (or `atLeast`), and enough that
+ * BEYOND requests are expected past the strictest share (attainment 0.95 -> 100, p99 -> 500),
+ * capped by `maxRequests` (or `judgedCap`) and, for a rate probe, by `maxProbeDurationS` of
+ * judged load. Warm-up and drain are the shares `warmupShare` / `drainShare` of the whole run.
+ * A rate probe's warm-up also lasts `warmupLatencies` request latencies (at most
+ * `maxProbeDurationS`): a server that holds many requests at once fills its queue from idle over
+ * several of them, and a window judged before that looks better than the load it offers (48
+ * slots at 1.1x capacity: 0.89 of requests within the SLO 10 requests in, 0.59 after 300, 0.50
+ * stationary). A concurrency probe leaves out at least `concurrency` requests at each end, since
+ * its users all start together and all stop together (a closed loop cannot queue up without bound).
  */
 export function planProbe(
   slo: CapacitySlo,
   search: CapacitySearch,
   load: number,
-  judgedCap: number = search.maxRequests,
+  { judgedCap = search.maxRequests, atLeast = 0, latencyMs = null }: ProbeSizing = {},
 ): ProbePlan {
   const strictest = strictestShare(slo);
   const needed = strictest > 0 ? robustCeil(BEYOND / (1 - strictest)) : 0;
-  let judged = Math.min(Math.max(search.minRequests, needed), search.maxRequests, judgedCap);
   const rate = search.variable === 'request-rate';
+  const latencyS = rate && latencyMs !== null && latencyMs > 0 ? latencyMs / 1000 : 0;
+  // A window shorter than a few request latencies sees one state of the queue, however many
+  // requests it holds: its requests are judged together, not independently.
+  const span = robustCeil(search.windowLatencies * latencyS * load);
+  let judged = Math.min(Math.max(search.minRequests, needed, atLeast, span), search.maxRequests, judgedCap);
   if (rate) judged = Math.min(judged, Math.floor(search.maxProbeDurationS * load));
   judged = Math.max(1, judged);
   const kept = 1 - search.warmupShare - search.drainShare;
   let warmup = robustCeil((judged * search.warmupShare) / kept);
   let drain = robustCeil((judged * search.drainShare) / kept);
+  if (latencyS > 0) {
+    const fillS = Math.min(search.maxProbeDurationS, search.warmupLatencies * latencyS);
+    warmup = Math.max(warmup, robustCeil(fillS * load));
+  }
   if (!rate) {
     if (search.warmupShare > 0) warmup = Math.max(warmup, load);
     if (search.drainShare > 0) drain = Math.max(drain, load);
@@ -118,6 +140,16 @@ export function steadyThroughput(
 }
 
 export const perSecond = (t: SteadyThroughput) => (t.spanMs > 0 ? (t.completions * 1000) / t.spanMs : 0);
+
+/**
+ * A request's time in the server when it does not queue, from one run: the 10th percentile of
+ * successful requests' send-to-end latency (in a saturating run the first to be served did not
+ * wait). Null when nothing succeeded.
+ */
+export function unqueuedLatencyMs(records: readonly RequestRecord[]): number | null {
+  const latencies = records.filter((r) => r.ok).map((r) => r.end_ms - r.sent_ms);
+  return latencies.length > 0 ? percentile(latencies, 10) : null;
+}
 
 /**
  * Throughput of a saturating run (everything sent at once): completions between the 10th and

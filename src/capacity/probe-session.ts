@@ -3,7 +3,13 @@ import type { LoadResult } from '../load/run-load.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { judgeProbe } from './judge.ts';
 import type { KneePoint } from './knee.ts';
-import { planProbe, saturatedThroughput, steadyThroughput, steadyWindow } from './probe-plan.ts';
+import {
+  planProbe,
+  saturatedThroughput,
+  steadyThroughput,
+  steadyWindow,
+  unqueuedLatencyMs,
+} from './probe-plan.ts';
 import type { CapacityProbe } from './result.ts';
 import type { SearchPoint } from './search.ts';
 import type { CapacitySearch, CapacitySlo, ProbeBaseInput } from './spec.ts';
@@ -44,6 +50,8 @@ export interface ProbeSessionOptions {
  */
 export class ProbeSession {
   readonly probes: CapacityProbe[] = [];
+  /** The shortest unqueued request latency any valid run measured: it sizes rate probes' warm-ups. */
+  private latencyMs: number | null = null;
 
   private readonly base: ProbeBaseInput;
   private readonly slo: CapacitySlo;
@@ -92,6 +100,8 @@ export class ProbeSession {
     ];
     if (!run.result.summary.valid && invalidReasons.length === 0)
       invalidReasons.push('the run was marked invalid');
+    const latency = invalidReasons.length > 0 ? null : unqueuedLatencyMs(run.result.records);
+    if (latency !== null && latency > 0) this.latencyMs = Math.min(this.latencyMs ?? latency, latency);
     return { run, invalidReasons };
   }
 
@@ -142,8 +152,8 @@ export class ProbeSession {
 
   /**
    * One probe at `load`: a run sized by planProbe, judged on its steady window. An undecided
-   * probe is lengthened by another run of the same size at the same load, the steady windows
-   * pooled, until it is decided or `maxRequests` are judged (then 'unresolved'); it is left
+   * probe is lengthened by another run at the same load that doubles the pooled sample, the
+   * steady windows pooled, until it is decided or `maxRequests` are judged (then 'unresolved'); it is left
    * 'unresolved' at once when even `maxRequests` would most likely not decide it (its share sits
    * too close to the target: judge.ts staysUndecided), as the runs are better spent elsewhere. Every run is
    * recorded; a run that is not the probe's last and was undecided is recorded 'unresolved' with
@@ -168,7 +178,13 @@ export class ProbeSession {
     let invalidRuns = 0;
     let outcome: ProbeOutcome | null = null;
     while (this.budgetLeft) {
-      const plan = planProbe(this.slo, search, load, search.maxRequests - pooled.length);
+      // Each extension doubles the pooled sample (100, 200, 400, ...): an interval narrows with the
+      // square root of the sample, so equal steps would spend most runs on small gains.
+      const plan = planProbe(this.slo, search, load, {
+        judgedCap: search.maxRequests - pooled.length,
+        atLeast: pooled.length,
+        latencyMs: this.latencyMs,
+      });
       const { run, invalidReasons } = await this.run(
         arrival,
         plan.warmup + plan.judged + plan.drain,

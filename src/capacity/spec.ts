@@ -85,6 +85,13 @@ export const capacitySearchSchema = z.strictObject({
   /** Share of a probe's requests left out at its start (ramp-up) and at its end (drain). */
   warmupShare: z.number().min(0).lt(0.5).default(0.1),
   drainShare: z.number().min(0).lt(0.5).default(0.1),
+  /**
+   * A rate probe's warm-up lasts at least this many request latencies (the shortest typical
+   * latency measured so far), so a server that holds many requests reaches its steady queue first.
+   */
+  warmupLatencies: z.number().min(0).default(5),
+  /** A rate probe's judged window spans at least this many request latencies (within maxRequests). */
+  windowLatencies: z.number().min(0).default(10),
 });
 
 /** The load every probe shares: a suite's or CLI's profile without arrival and count. */
