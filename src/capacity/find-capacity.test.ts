@@ -56,6 +56,27 @@ describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
     // Every probe's seed differs (base seed + run index).
     expect(result.probes.every((p) => p.rawFile === null)).toBe(true);
   });
+
+  it('confirms a rate after a pilot run measured the latency that sizes the probe; a failing pilot stands', async () => {
+    // 16 slots of 230 ms (at most 69.6 req/s): at 40 req/s a 5-latency warm-up is 46 requests,
+    // more than the 13 the shares alone gave the first run, sized before any latency was known.
+    const batching = await startSlotServer({ slots: 16, ttftMs: 20, itlMs: 30, tokens: 8 });
+    try {
+      const at = { ...base, baseUrl: batching.url, seed: 3 };
+      const holds = await confirmCapacity(at, slo, { maxRequests: 400 }, 40);
+      expect(holds.stop_reason).toBe('confirmed');
+      const [pilot, full] = holds.probes;
+      expect(pilot).toMatchObject({ verdict: 'unresolved', judgedRequests: 100, extensions: 0 });
+      expect(full).toMatchObject({ verdict: 'pass', judgedRequests: 100, extensions: 1 });
+      expect(full?.summary.completed).toBeGreaterThanOrEqual(100 + 46);
+      expect(holds.probes).toHaveLength(2);
+      const fails = await confirmCapacity(at, slo, { maxRequests: 400 }, 90);
+      expect(fails).toMatchObject({ stop_reason: 'not-confirmed', min_failing: 90 });
+      expect(fails.probes).toHaveLength(1);
+    } finally {
+      await batching.close();
+    }
+  });
 });
 
 describe('findCapacity, concurrency (closed loop: the capacity is the slot count)', () => {

@@ -158,8 +158,9 @@ export class ProbeSession {
    * too close to the target: judge.ts staysUndecided), as the runs are better spent elsewhere. Every run is
    * recorded; a run that is not the probe's last and was undecided is recorded 'unresolved' with
    * the next one's `extensions` one higher. An invalid run is retried once, then the probe is
-   * 'invalid' (or 'unresolved' when earlier runs of it were valid and pooled). Returns null when
-   * the run budget was already spent.
+   * 'invalid' (or 'unresolved' when earlier runs of it were valid and pooled). A first run sized
+   * before any latency was measured that proves too short to be steady is a pilot: recorded
+   * 'unresolved' unless it failed, never pooled. Returns null when the run budget was already spent.
    */
   async probe(load: number, phase: CapacityProbe['phase']): Promise<ProbeOutcome | null> {
     const { search } = this;
@@ -180,11 +181,9 @@ export class ProbeSession {
     while (this.budgetLeft) {
       // Each extension doubles the pooled sample (100, 200, 400, ...): an interval narrows with the
       // square root of the sample, so equal steps would spend most runs on small gains.
-      const plan = planProbe(this.slo, search, load, {
-        judgedCap: search.maxRequests - pooled.length,
-        atLeast: pooled.length,
-        latencyMs: this.latencyMs,
-      });
+      const sizing = { judgedCap: search.maxRequests - pooled.length, atLeast: pooled.length };
+      const sizedBy = this.latencyMs;
+      const plan = planProbe(this.slo, search, load, { ...sizing, latencyMs: sizedBy });
       const { run, invalidReasons } = await this.run(
         arrival,
         plan.warmup + plan.judged + plan.drain,
@@ -213,6 +212,28 @@ export class ProbeSession {
       }
 
       valid++;
+      // The session's first run (a confirm, a concurrency or adaptive search) was sized before any
+      // latency was known. If it turns out too short to be steady, it is a pilot: a fail still
+      // stands (an idle server's start only flatters), anything else is run again at full size.
+      const resized =
+        sizedBy === null && this.latencyMs !== null
+          ? planProbe(this.slo, search, load, { ...sizing, latencyMs: this.latencyMs })
+          : plan;
+      if (resized.warmup > plan.warmup || resized.judged > plan.judged) {
+        const pilot = judgeProbe(window, this.slo, search.confidence);
+        if (pilot.verdict !== 'fail') {
+          this.record({
+            ...common,
+            extensions: valid - 1,
+            judgedRequests: window.length,
+            achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.sendSpanMs),
+            throughput: perSecond(throughput.completions, throughput.spanMs),
+            objectives: pilot.objectives,
+            verdict: 'unresolved',
+          });
+          continue;
+        }
+      }
       pooled.push(...window);
       completions += throughput.completions;
       spanMs += throughput.spanMs;
