@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,7 +8,7 @@ import { samplesFromRecords } from '../src/baseline/samples.ts';
 import { runLoad } from '../src/load/run-load.ts';
 import { startSim } from '../src/sim/process.ts';
 import { simLatenessProbe } from '../src/telemetry/sim-lateness.ts';
-import { backgroundLoadPct } from './host-load.ts';
+import { backgroundLoadPct, busyNeighbours, percentInterval } from './host-load.ts';
 
 /**
  * How often does the per-point baseline gate cry wolf, and how often does it sleep? The gate runs
@@ -110,36 +109,6 @@ async function measure(options: GateStudyOptions, slowdown: number, seed: number
   } finally {
     await sim.stop();
   }
-}
-
-/** `count` CPU-bound neighbours (`yes > /dev/null`); stop() kills exactly them. */
-function busyNeighbours(count: number): { stop: () => Promise<void> } {
-  const children: ChildProcess[] = [];
-  for (let i = 0; i < count; i++) children.push(spawn('yes', [], { stdio: 'ignore' }));
-  return {
-    stop: async () => {
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGKILL');
-            }),
-        ),
-      );
-    },
-  };
-}
-
-/** Wilson 95% interval of k successes in n trials, in percent. */
-function wilson(k: number, n: number): [number, number] {
-  if (n === 0) return [0, 100];
-  const z = 1.96;
-  const p = k / n;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  return [100 * Math.max(0, centre - half), 100 * Math.min(1, centre + half)];
 }
 
 /** The baseline, re-measured (bounded) until the client judges the run valid. */
@@ -243,7 +212,7 @@ function report(
         const invalid = compared.filter((r) => !r.valid);
         const invalidAlarms = invalid.filter((r) => (r.regressed[against] ?? []).length > 0).length;
         const alarms = valid.filter((r) => (r.regressed[against] ?? []).length > 0);
-        const [lo, hi] = wilson(alarms.length, valid.length);
+        const [lo, hi] = percentInterval(alarms.length, valid.length);
         const which = new Map<string, number>();
         for (const r of alarms)
           for (const m of r.regressed[against] ?? []) which.set(m, (which.get(m) ?? 0) + 1);

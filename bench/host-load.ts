@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { wilsonInterval } from '../src/capacity/intervals.ts';
 
 /**
  * CPU time of the whole host (Linux /proc/stat: user + nice + system of all CPUs, so processes
@@ -40,4 +41,31 @@ export async function backgroundLoadPct(sampleMs: number): Promise<number | null
   if (host0 === null || host1 === null) return null;
   const others = host1 - host0 - (selfCpuMs() - self0);
   return Math.max(0, (100 * others) / (performance.now() - t0));
+}
+
+/** `count` CPU-bound neighbours (`yes > /dev/null`); stop() kills exactly them. */
+export function busyNeighbours(count: number): { stop: () => Promise<void> } {
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < count; i++) children.push(spawn('yes', [], { stdio: 'ignore' }));
+  return {
+    stop: async () => {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGKILL');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** Wilson 95 % interval of k alarms in n runs, in percent ([0, 100] with no runs). */
+export function percentInterval(k: number, n: number): [number, number] {
+  if (n === 0) return [0, 100];
+  const [lo, hi] = wilsonInterval(k, n, 0.95);
+  return [100 * lo, 100 * hi];
 }

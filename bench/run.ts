@@ -1,4 +1,5 @@
 import { parseAccuracyArgs, runCapacityAccuracy } from './capacity-accuracy.ts';
+import { parseCapacityGateArgs, runCapacityGate } from './capacity-gate.ts';
 import { runClientCapacity } from './client-capacity.ts';
 import { parseGateStudyArgs, runGateStudy } from './gate-study.ts';
 import { runMicro } from './micro.ts';
@@ -52,6 +53,14 @@ export const benchmarks: BenchmarkModule[] = [
       'findCapacity against the slot server over 10 seeds (--server m-d-4|batch-48, --seeds N, --large budget): brackets vs the simulated truth, probes',
     run: async (log, args) => {
       await runCapacityAccuracy(log, parseAccuracyArgs(args));
+    },
+  },
+  {
+    name: 'capacity-gate',
+    description:
+      'the capacity gate (confirm the recorded answer) on the slot server: false alarms (same server) and power (1.1x, 1.2x slower), host idle and busy (--server, --baselines N, --repeats N, --hosts)',
+    run: async (log, args) => {
+      await runCapacityGate(log, parseCapacityGateArgs(args));
     },
   },
 ];

@@ -60,7 +60,7 @@ describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
   it('confirms a rate after a pilot run measured the latency that sizes the probe; a failing pilot stands', async () => {
     // 16 slots of 230 ms (at most 69.6 req/s): at 40 req/s a 5-latency warm-up is 46 requests,
     // more than the 13 the shares alone gave the first run, sized before any latency was known.
-    const batching = await startSlotServer({ slots: 16, ttftMs: 20, itlMs: 30, tokens: 8 });
+    const batching = await startSlotServer({ slots: 16, ttftMs: 20, itlMs: 30 });
     try {
       const at = { ...base, baseUrl: batching.url, seed: 3 };
       const holds = await confirmCapacity(at, slo, { maxRequests: 400 }, 40);

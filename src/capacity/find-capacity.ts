@@ -123,3 +123,29 @@ export async function confirmCapacity(
     probes,
   );
 }
+
+/**
+ * The CI gate on a recorded answer: confirms its max_passing; when that holds and the answer has a
+ * min_failing, probes it too: passing there is an improvement. stop_reason is the first probe's
+ * ('not-confirmed': a regression; 'unresolved': undecided at its length cap).
+ */
+export async function confirmAnswer(
+  base: ProbeBaseInput,
+  slo: CapacitySloInput,
+  search: CapacitySearchInput,
+  recorded: { max_passing: number | null; min_failing: number | null },
+  options: CapacityRunOptions = {},
+): Promise<CapacityResult> {
+  if (recorded.max_passing === null) throw new TypeError('confirmAnswer needs a recorded max_passing');
+  const atMax = await confirmCapacity(base, slo, search, recorded.max_passing, options);
+  if (atMax.stop_reason !== 'confirmed' || recorded.min_failing === null) return atMax;
+  const atMin = await confirmCapacity(base, slo, search, recorded.min_failing, options);
+  const probes = [...atMax.probes, ...atMin.probes].map((p, i) => ({ ...p, index: i + 1 }));
+  const improved = atMin.stop_reason === 'confirmed';
+  return {
+    ...atMax,
+    max_passing: improved ? recorded.min_failing : atMax.max_passing,
+    min_failing: improved ? null : atMin.stop_reason === 'not-confirmed' ? recorded.min_failing : null,
+    probes,
+  };
+}

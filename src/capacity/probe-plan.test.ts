@@ -59,10 +59,18 @@ describe('planProbe', () => {
     // No latency measured yet: the shares alone (50 judged at 0.9, 100 by minRequests).
     expect(planProbe(attain, search(), 90)).toEqual({ warmup: 13, judged: 100, drain: 13 });
     // 470 ms requests at 90 req/s: warm-up 5 x 0.47 s x 90 = 212, window 10 x 0.47 s x 90 = 423.
-    expect(planProbe(attain, search(), 90, { latencyMs: 470 })).toEqual({ warmup: 212, judged: 423, drain: 53 });
+    expect(planProbe(attain, search(), 90, { latencyMs: 470 })).toEqual({
+      warmup: 212,
+      judged: 423,
+      drain: 53,
+    });
     expect(planProbe(attain, search({ maxRequests: 400 }), 90, { latencyMs: 470 }).judged).toBe(400);
     // 30 ms requests: the shares rule, as without a latency.
-    expect(planProbe(attain, search(), 90, { latencyMs: 30 })).toEqual({ warmup: 14, judged: 100, drain: 13 });
+    expect(planProbe(attain, search(), 90, { latencyMs: 30 })).toEqual({
+      warmup: 14,
+      judged: 100,
+      drain: 13,
+    });
     // A 60 s request at 1 req/s: the warm-up is cut to maxProbeDurationS of load.
     expect(planProbe(attain, search({ maxProbeDurationS: 120 }), 1, { latencyMs: 60_000 }).warmup).toBe(120);
     // Closed loop: a concurrency's users leave out one request each at both ends, latency or not.

@@ -254,7 +254,12 @@ export class ProbeSession {
         verdict,
       });
       outcome = {
-        point: { load, verdict, margin: judged.margin },
+        point: {
+          load,
+          verdict,
+          margin: judged.margin,
+          served: search.variable === 'request-rate' ? tput : null,
+        },
         knee: { load, throughput: tput, offered: achieved },
       };
       const futile = judged.staysUndecided(search.maxRequests / Math.max(1, pooled.length));

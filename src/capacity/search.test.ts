@@ -57,6 +57,43 @@ describe('bounds', () => {
   });
 });
 
+describe('the served ceiling', () => {
+  it('probes next at the throughput an overloaded failing rate served, then refines below it', () => {
+    // The saturating probe overestimated the server (T = 171); at 1.1 T it served 102 req/s.
+    const policy = ratePolicy({ first: 85.5, saturation: 171 });
+    const points: SearchPoint[] = [{ load: 85.5, verdict: 'pass', margin: 0.1, served: 85 }];
+    expect(nextStep(policy, points, 2)).toEqual({ kind: 'probe', load: 188.1, phase: 'bracket' });
+    points.push({ load: 188.1, verdict: 'fail', margin: -0.9, served: 102 });
+    expect(nextStep(policy, points, 3)).toEqual({ kind: 'probe', load: 102, phase: 'refine' });
+    // It kept up with 102 (served 100 > 0.9 x 102): no lower ceiling, interpolation resumes inside.
+    points.push({ load: 102, verdict: 'fail', margin: -0.4, served: 100 });
+    const next = nextStep(policy, points, 4);
+    expect(next).toMatchObject({ kind: 'probe', phase: 'refine' });
+    expect((next as { load: number }).load).toBeGreaterThan(85.5);
+    expect((next as { load: number }).load).toBeLessThan(102);
+  });
+
+  it('ignores a served throughput that kept up, one outside the bracket, and any for concurrency', () => {
+    const kept = [
+      { load: 50, verdict: 'pass', margin: 0.05, served: 50 },
+      { load: 100, verdict: 'fail', margin: -0.05, served: 95 },
+    ] satisfies SearchPoint[];
+    expect(nextStep(ratePolicy(), kept, 3)).toMatchObject({ load: 75 });
+    const belowPass = [
+      { load: 50, verdict: 'pass', margin: 0.05, served: 50 },
+      { load: 100, verdict: 'fail', margin: -0.05, served: 40 },
+    ] satisfies SearchPoint[];
+    expect(nextStep(ratePolicy(), belowPass, 3)).toMatchObject({ load: 75 });
+    const users = [
+      { load: 4, verdict: 'pass', margin: 0.05, served: 40 },
+      { load: 16, verdict: 'fail', margin: -0.5, served: 5 },
+    ] satisfies SearchPoint[];
+    expect(nextStep(ratePolicy({ variable: 'concurrency', saturation: null }), users, 3)).toMatchObject({
+      load: 10,
+    });
+  });
+});
+
 describe('nextStep, request rate', () => {
   it('starts at 0.5 T, steps to 1.1 T, and refines to the precision', () => {
     const run = drive(ratePolicy(), oracle(73));

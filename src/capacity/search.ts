@@ -6,6 +6,8 @@ export interface SearchPoint {
   verdict: CapacityProbe['verdict'];
   /** The binding objective's share minus its target (judge.ts); null when it says nothing. */
   margin: number | null;
+  /** Rate probes: the steady throughput the server completed (req/s); null when unknown. */
+  served?: number | null;
 }
 
 /** How a search moves; set once from the search spec (find-capacity.ts, adaptive.ts). */
@@ -90,19 +92,47 @@ function narrow(policy: SearchPolicy, lo: number, hi: number): boolean {
   return (hi - lo) / lo <= policy.precision || (policy.variable === 'concurrency' && hi - lo <= 1);
 }
 
+/** A server falls behind a rate it completes under 90 % of: it is overloaded, not just slower. */
+const OVERLOADED = 0.9;
+
 /**
- * The next load, by a safeguarded interpolation: regula falsi on the margins of the bracket's
+ * The lowest throughput served at a failing rate the server fell behind. A rate the server cannot
+ * complete makes its queue grow without end, so the boundary lies below the throughput it served
+ * there, and a probe at that throughput most likely fails too: a far tighter upper bound than the
+ * middle of the bracket (a saturating probe of 100 requests on 48 slots estimated 171 req/s for a
+ * server that serves 102; its 1.1x probe served 102, and the next probe goes there, not to 137).
+ */
+function servedCeiling(decided: Iterable<SearchPoint>): number | null {
+  let ceiling: number | null = null;
+  for (const p of decided) {
+    const served = p.served ?? null;
+    if (p.verdict !== 'fail' || served === null || !(served > 0) || served >= OVERLOADED * p.load) continue;
+    if (ceiling === null || served < ceiling) ceiling = served;
+  }
+  return ceiling;
+}
+
+/**
+ * The next load: first the throughput an overloaded failing probe served (servedCeiling), then a
+ * safeguarded interpolation: regula falsi on the margins of the bracket's
  * ends (where the SLO's binding share crosses its target), clamped to the middle half of the
  * bracket so every step removes at least a quarter of it; bisection when a margin is missing
  * (a share of 0 or 1 says nothing about where the boundary lies) or interpolation is off.
  */
-function refineLoad(policy: SearchPolicy, lo: SearchPoint, hi: SearchPoint): number {
+function refineLoad(
+  policy: SearchPolicy,
+  lo: SearchPoint,
+  hi: SearchPoint,
+  decided: Iterable<SearchPoint>,
+): number {
   const mid = (lo.load + hi.load) / 2;
   if (!policy.interpolate || policy.variable === 'concurrency') return mid;
+  const width = hi.load - lo.load;
+  const ceiling = servedCeiling(decided);
+  if (ceiling !== null && ceiling > lo.load + width / 10 && ceiling < hi.load) return ceiling;
   const a = lo.margin;
   const b = hi.margin;
   if (a === null || b === null || !(a > 0 && b < 0)) return mid;
-  const width = hi.load - lo.load;
   const x = lo.load + (width * a) / (a - b);
   return Math.min(hi.load - width / 4, Math.max(lo.load + width / 4, x));
 }
@@ -173,7 +203,7 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
   const hi = decided.get(mf as number) as SearchPoint;
   const blocked = unusable.filter((x) => x > mp && x < (mf as number));
   if (blocked.length === 0) {
-    const x = inside(policy, refineLoad(policy, lo, hi), mp, hi.load);
+    const x = inside(policy, refineLoad(policy, lo, hi, decided.values()), mp, hi.load);
     return x === null ? { kind: 'stop', reason: 'precision' } : { kind: 'probe', load: x, phase: 'refine' };
   }
   // Gaps between neighbouring loads in the bracket. An unresolved probe's share still leans one

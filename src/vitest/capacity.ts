@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
-  confirmCapacity,
+  confirmAnswer,
   findCapacity,
   type ProbeRunner,
 } from '../capacity/find-capacity.ts';
@@ -93,7 +93,7 @@ export async function runCapacity(
   const gate = process.env.SERVEBENCH_CAPACITY === 'search' ? 'search' : (experimentSpec.gate ?? 'confirm');
   const confirming = recorded !== null && recorded.max_passing !== null && gate === 'confirm';
   const result = confirming
-    ? await confirmRecorded(base, slo, search, recorded, options)
+    ? await confirmAnswer(base, slo, search, recorded, options)
     : await findCapacity(base, slo, search, options);
 
   const last = result.probes.at(-1);
@@ -116,27 +116,6 @@ export async function runCapacity(
     experiment,
     test: test.name,
     confirmedAgainst: confirming ? recorded : null,
-  };
-}
-
-/** Confirms the baseline's max_passing; when it holds, probes its min_failing for an improvement. */
-async function confirmRecorded(
-  base: ProbeBaseInput,
-  slo: CapacitySloInput,
-  search: CapacitySearchInput,
-  recorded: { max_passing: number | null; min_failing: number | null },
-  options: CapacityRunOptions,
-): Promise<CapacityResult> {
-  const atMax = await confirmCapacity(base, slo, search, recorded.max_passing as number, options);
-  if (atMax.stop_reason !== 'confirmed' || recorded.min_failing === null) return atMax;
-  const atMin = await confirmCapacity(base, slo, search, recorded.min_failing, options);
-  const probes = [...atMax.probes, ...atMin.probes].map((p, i) => ({ ...p, index: i + 1 }));
-  const improved = atMin.stop_reason === 'confirmed';
-  return {
-    ...atMax,
-    max_passing: improved ? recorded.min_failing : atMax.max_passing,
-    min_failing: improved ? null : atMin.stop_reason === 'not-confirmed' ? recorded.min_failing : null,
-    probes,
   };
 }
 

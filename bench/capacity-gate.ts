@@ -1,0 +1,152 @@
+import { confirmAnswer, findCapacity } from '../src/capacity/find-capacity.ts';
+import type { CapacityResult } from '../src/capacity/result.ts';
+import type { ProbeBaseInput } from '../src/capacity/spec.ts';
+import { capacityTruth, type SlotTiming } from '../src/testing/slot-queue.ts';
+import {
+  type AccuracyServer,
+  accuracyBudgets,
+  accuracySetups,
+  distinctLoads,
+  spawnSlotServer,
+} from './capacity-accuracy.ts';
+import { busyNeighbours, percentInterval } from './host-load.ts';
+
+/**
+ * How often does the capacity gate cry wolf, and how often does it sleep? As a pull request meets
+ * it: a baseline is recorded by a full search on the slot server (as `-u` does), then each repeat
+ * confirms that answer (confirmAnswer, the Vitest gate's own code) on the same server (every
+ * 'regressed' is a false alarm), and on servers whose every latency is 1.1x and 1.2x longer
+ * (every 'regressed' a catch). Conditions interleave, so a drift of the host's load touches them
+ * alike; every confirmation has seeds of its own. Several baselines, since where a search put
+ * max_passing decides how close to the boundary every later confirmation probes.
+ */
+export interface CapacityGateOptions {
+  server: AccuracyServer;
+  baselines: number;
+  repeats: number;
+  slowdowns: number[];
+  hosts: Array<'idle' | 'busy'>;
+  busyProcesses: number;
+}
+
+export const defaultCapacityGateOptions: CapacityGateOptions = {
+  server: 'm-d-4',
+  baselines: 2,
+  repeats: 10,
+  slowdowns: [1.1, 1.2],
+  hosts: ['idle', 'busy'],
+  busyProcesses: 4,
+};
+
+type Outcome = 'regressed' | 'undecided' | 'ok' | 'improved';
+
+/** The gate's verdict on a confirmation, as capacity-baseline.ts words it. */
+function outcomeOf(result: CapacityResult, recorded: CapacityResult): Outcome {
+  if (result.stop_reason === 'not-confirmed') return 'regressed';
+  if (result.stop_reason === 'unresolved') return 'undecided';
+  return recorded.min_failing !== null && result.max_passing === recorded.min_failing ? 'improved' : 'ok';
+}
+
+const slower = (timing: SlotTiming, factor: number): SlotTiming => ({
+  ...timing,
+  ttftMs: timing.ttftMs * factor,
+  itlMs: timing.itlMs * factor,
+});
+
+export async function runCapacityGate(
+  log: (line: string) => void,
+  options: CapacityGateOptions = defaultCapacityGateOptions,
+): Promise<void> {
+  const { timing, slo } = accuracySetups[options.server];
+  const search = accuracyBudgets.default;
+  const factors = [1, ...options.slowdowns];
+  const truths = factors.map((f) => capacityTruth(slower(timing, f), slo.goodput.ttft, slo.attainment));
+  log(
+    `capacity gate on the slot server ${options.server}; SLO ${JSON.stringify(slo)}; search ${JSON.stringify(search)}; ` +
+      `truth ${factors.map((f, i) => `${f}x: ${truths[i]?.toFixed(2)} req/s`).join(', ')}`,
+  );
+  const servers = await Promise.all(factors.map((f) => spawnSlotServer(slower(timing, f))));
+  const base = (url: string, seed: number): ProbeBaseInput => ({
+    baseUrl: url,
+    dataset: { name: 'random', input_len: 8, output_len: timing.tokens },
+    maxLatenessP99Ms: 50,
+    seed,
+  });
+  const rows: string[] = [];
+  try {
+    for (const [h, host] of options.hosts.entries()) {
+      const neighbours = host === 'busy' ? busyNeighbours(options.busyProcesses) : null;
+      const counts = factors.map(() => ({ regressed: 0, undecided: 0, ok: 0, improved: 0, invalidRuns: 0 }));
+      try {
+        for (let b = 0; b < options.baselines; b++) {
+          const seedBase = 1_000_000 * (h + 1) + 100_000 * b;
+          const recorded = await findCapacity(base(servers[0]?.url as string, seedBase), slo, search);
+          log(
+            `  host ${host}, baseline ${b + 1}: max_passing ${recorded.max_passing} (${recorded.max_passing === null ? '-' : ((recorded.max_passing / (truths[0] as number) - 1) * 100).toFixed(1)} % vs truth), ` +
+              `min_failing ${recorded.min_failing}, ${recorded.stop_reason}, ${distinctLoads(recorded)} probes`,
+          );
+          if (recorded.max_passing === null) continue;
+          for (let r = 0; r < options.repeats; r++) {
+            for (const [i, server] of servers.entries()) {
+              const seed = seedBase + 1000 * (r + 1) + 100 * i;
+              const result = await confirmAnswer(base(server.url, seed), slo, search, recorded);
+              const count = counts[i] as (typeof counts)[number];
+              count[outcomeOf(result, recorded)]++;
+              count.invalidRuns += result.probes.filter((p) => p.verdict === 'invalid').length;
+            }
+          }
+        }
+      } finally {
+        await neighbours?.stop();
+      }
+      for (const [i, f] of factors.entries()) {
+        const c = counts[i] as (typeof counts)[number];
+        const n = c.regressed + c.undecided + c.ok + c.improved;
+        const [lo, hi] = percentInterval(c.regressed, n);
+        rows.push(
+          `| ${host} | ${f === 1 ? 'same server (A/A)' : `${f}x slower (truth ${(truths[i] as number).toFixed(1)})`} | ${n} | ` +
+            `${c.regressed} | ${n > 0 ? ((100 * c.regressed) / n).toFixed(0) : '-'} % [${lo.toFixed(0)}, ${hi.toFixed(0)}] | ` +
+            `${c.undecided} | ${c.ok} | ${c.improved} | ${c.invalidRuns} | ${f === 1 ? 'false alarms <= 1 %' : 'power >= 90 %'} |`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+  log(
+    '| host | server | confirmations | regressed | regressed % [95 %] | undecided | ok | improved | invalid runs | goal |',
+  );
+  log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of rows) log(row);
+}
+
+/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy`. */
+export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOptions {
+  const value = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const count = (flag: string, fallback: number) => {
+    const raw = value(flag);
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got ${raw}`);
+    return n;
+  };
+  const server = value('--server') ?? defaultCapacityGateOptions.server;
+  if (!(server in accuracySetups))
+    throw new Error(`--server: expected one of ${Object.keys(accuracySetups).join(', ')}, got ${server}`);
+  const hosts = (value('--hosts') ?? 'idle,busy').split(',');
+  if (hosts.some((h) => h !== 'idle' && h !== 'busy'))
+    throw new Error(`--hosts: expected idle, busy or idle,busy, got ${value('--hosts')}`);
+  return {
+    ...defaultCapacityGateOptions,
+    server: server as AccuracyServer,
+    baselines: count('--baselines', defaultCapacityGateOptions.baselines),
+    repeats: count('--repeats', defaultCapacityGateOptions.repeats),
+    hosts: hosts as CapacityGateOptions['hosts'],
+  };
+}
+
+if (import.meta.main) {
+  await runCapacityGate((line) => console.log(line), parseCapacityGateArgs(process.argv.slice(2)));
+}
