@@ -97,7 +97,7 @@ export function bracketError(result: CapacityResult, truth: number): number {
 
 /** One line per load run, for CAPACITY_TRACE=1. */
 const describeProbe = (p: CapacityProbe) =>
-  `#${p.index} ${p.phase} ${p.load.toFixed(2)}: ${p.verdict} on ${p.judgedRequests} (+${p.extensions} ext) ` +
+  `#${p.index} ${p.phase} ${p.load.toFixed(2)} (served ${p.throughput.toFixed(1)}): ${p.verdict} on ${p.judgedRequests} (+${p.extensions} ext) ` +
   p.objectives
     .map((o) => `${o.objective} ${o.measured.toFixed(3)} [${o.ci[0].toFixed(3)}, ${o.ci[1].toFixed(3)}]`)
     .join(', ') +

@@ -73,6 +73,19 @@ describe('the served ceiling', () => {
     expect((next as { load: number }).load).toBeLessThan(102);
   });
 
+  it('goes to the ceiling before bisecting around an unresolved load', () => {
+    const points: SearchPoint[] = [
+      { load: 85.8, verdict: 'unresolved', margin: 0.07, served: 85 },
+      { load: 42.9, verdict: 'pass', margin: 0.1, served: 43 },
+      { load: 188.9, verdict: 'fail', margin: -0.9, served: 102.3 },
+    ];
+    expect(nextStep(ratePolicy({ saturation: 171.7 }), points, 4)).toEqual({
+      kind: 'probe',
+      load: 102.3,
+      phase: 'refine',
+    });
+  });
+
   it('ignores a served throughput that kept up, one outside the bracket, and any for concurrency', () => {
     const kept = [
       { load: 50, verdict: 'pass', margin: 0.05, served: 50 },

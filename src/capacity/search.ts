@@ -113,23 +113,15 @@ function servedCeiling(decided: Iterable<SearchPoint>): number | null {
 }
 
 /**
- * The next load: first the throughput an overloaded failing probe served (servedCeiling), then a
- * safeguarded interpolation: regula falsi on the margins of the bracket's
+ * The next load inside a bracket, by a safeguarded interpolation: regula falsi on the margins of the bracket's
  * ends (where the SLO's binding share crosses its target), clamped to the middle half of the
  * bracket so every step removes at least a quarter of it; bisection when a margin is missing
  * (a share of 0 or 1 says nothing about where the boundary lies) or interpolation is off.
  */
-function refineLoad(
-  policy: SearchPolicy,
-  lo: SearchPoint,
-  hi: SearchPoint,
-  decided: Iterable<SearchPoint>,
-): number {
+function refineLoad(policy: SearchPolicy, lo: SearchPoint, hi: SearchPoint): number {
   const mid = (lo.load + hi.load) / 2;
   if (!policy.interpolate || policy.variable === 'concurrency') return mid;
   const width = hi.load - lo.load;
-  const ceiling = servedCeiling(decided);
-  if (ceiling !== null && ceiling > lo.load + width / 10 && ceiling < hi.load) return ceiling;
   const a = lo.margin;
   const b = hi.margin;
   if (a === null || b === null || !(a > 0 && b < 0)) return mid;
@@ -202,8 +194,14 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
   const lo = decided.get(mp) as SearchPoint;
   const hi = decided.get(mf as number) as SearchPoint;
   const blocked = unusable.filter((x) => x > mp && x < (mf as number));
+  // First, where an overloaded failing rate says the boundary lies below.
+  const ceiling = policy.interpolate && !isConcurrency ? servedCeiling(decided.values()) : null;
+  if (ceiling !== null && ceiling > mp + (hi.load - mp) / 10) {
+    const x = inside(policy, ceiling, mp, hi.load);
+    if (x !== null && fresh(x)) return { kind: 'probe', load: x, phase: 'refine' };
+  }
   if (blocked.length === 0) {
-    const x = inside(policy, refineLoad(policy, lo, hi, decided.values()), mp, hi.load);
+    const x = inside(policy, refineLoad(policy, lo, hi), mp, hi.load);
     return x === null ? { kind: 'stop', reason: 'precision' } : { kind: 'probe', load: x, phase: 'refine' };
   }
   // Gaps between neighbouring loads in the bracket. An unresolved probe's share still leans one
