@@ -65,6 +65,22 @@ describe('the served ceiling', () => {
     expect(nextStep(policy, points, 2)).toEqual({ kind: 'probe', load: 188.1, phase: 'bracket' });
     points.push({ load: 188.1, verdict: 'fail', margin: -0.9, served: 102 });
     expect(nextStep(policy, points, 3)).toEqual({ kind: 'probe', load: 102, phase: 'refine' });
+    // 102 fell behind too (served 91.7): its ceiling is next. A ceiling a hair below the failing
+    // end (the estimate is rough) teaches nothing and is skipped.
+    expect(
+      nextStep(policy, [...points, { load: 102, verdict: 'fail', margin: -0.6, served: 91.7 }], 4),
+    ).toEqual({ kind: 'probe', load: 91.7, phase: 'refine' });
+    expect(
+      nextStep(
+        policy,
+        [
+          ...points.slice(0, 1),
+          { load: 188.1, verdict: 'fail', margin: -0.9, served: 101.96 },
+          { load: 102, verdict: 'fail', margin: -0.6, served: 95 },
+        ],
+        4,
+      ),
+    ).not.toMatchObject({ load: 101.96 });
     // It kept up with 102 (served 100 > 0.9 x 102): no lower ceiling, interpolation resumes inside.
     points.push({ load: 102, verdict: 'fail', margin: -0.4, served: 100 });
     const next = nextStep(policy, points, 4);

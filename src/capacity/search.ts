@@ -195,8 +195,10 @@ export function nextStep(policy: SearchPolicy, points: readonly SearchPoint[], r
   const hi = decided.get(mf as number) as SearchPoint;
   const blocked = unusable.filter((x) => x > mp && x < (mf as number));
   // First, where an overloaded failing rate says the boundary lies below.
+  // Not within a tenth of the bracket of either end: there it would teach next to nothing.
   const ceiling = policy.interpolate && !isConcurrency ? servedCeiling(decided.values()) : null;
-  if (ceiling !== null && ceiling > mp + (hi.load - mp) / 10) {
+  const tenth = (hi.load - mp) / 10;
+  if (ceiling !== null && ceiling > mp + tenth && ceiling < hi.load - tenth) {
     const x = inside(policy, ceiling, mp, hi.load);
     if (x !== null && fresh(x)) return { kind: 'probe', load: x, phase: 'refine' };
   }
