@@ -212,7 +212,7 @@ export class ProbeSession {
       }
 
       valid++;
-      // The session's first run (a confirm, a concurrency or adaptive search) was sized before any
+      // The session's first run (a rate confirmation or adaptive search) was sized before any
       // latency was known. If it turns out too short to be steady, it is a pilot: a fail still
       // stands (an idle server's start only flatters), anything else is run again at full size.
       const resized =
