@@ -72,8 +72,8 @@ export type AccuracyServer = keyof typeof accuracySetups;
 export const accuracyBudgets = {
   /** The default budget of 12 load runs, with probes of at most 400 judged requests. */
   default: { maxRequests: 400, precision: 0.05 },
-  /** A larger budget: 30 runs, probes of 200 to 3200 judged requests. */
-  large: { maxProbes: 30, minRequests: 200, maxRequests: 3200, precision: 0.05 },
+  /** A larger budget: 20 runs, probes of 200 to 1600 judged requests. */
+  large: { maxProbes: 20, minRequests: 200, maxRequests: 1600, precision: 0.05 },
 } satisfies Record<string, CapacitySearchInput>;
 
 export interface AccuracyRun {

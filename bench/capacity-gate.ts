@@ -27,6 +27,8 @@ export interface CapacityGateOptions {
   slowdowns: number[];
   hosts: Array<'idle' | 'busy'>;
   busyProcesses: number;
+  /** The budget baselines are recorded with (confirmations always use the default one). */
+  recordBudget: keyof typeof accuracyBudgets;
 }
 
 export const defaultCapacityGateOptions: CapacityGateOptions = {
@@ -36,6 +38,7 @@ export const defaultCapacityGateOptions: CapacityGateOptions = {
   slowdowns: [1.1, 1.2],
   hosts: ['idle', 'busy'],
   busyProcesses: 4,
+  recordBudget: 'default',
 };
 
 type Outcome = 'regressed' | 'undecided' | 'ok' | 'improved';
@@ -62,7 +65,8 @@ export async function runCapacityGate(
   const factors = [1, ...options.slowdowns];
   const truths = factors.map((f) => capacityTruth(slower(timing, f), slo.goodput.ttft, slo.attainment));
   log(
-    `capacity gate on the slot server ${options.server}; SLO ${JSON.stringify(slo)}; search ${JSON.stringify(search)}; ` +
+    `capacity gate on the slot server ${options.server}; SLO ${JSON.stringify(slo)}; confirmations ${JSON.stringify(search)}; ` +
+      `baselines ${JSON.stringify(accuracyBudgets[options.recordBudget])}; ` +
       `truth ${factors.map((f, i) => `${f}x: ${truths[i]?.toFixed(2)} req/s`).join(', ')}`,
   );
   const servers = await Promise.all(factors.map((f) => spawnSlotServer(slower(timing, f))));
@@ -80,7 +84,11 @@ export async function runCapacityGate(
       try {
         for (let b = 0; b < options.baselines; b++) {
           const seedBase = 1_000_000 * (h + 1) + 100_000 * b;
-          const recorded = await findCapacity(base(servers[0]?.url as string, seedBase), slo, search);
+          const recorded = await findCapacity(
+            base(servers[0]?.url as string, seedBase),
+            slo,
+            accuracyBudgets[options.recordBudget],
+          );
           log(
             `  host ${host}, baseline ${b + 1}: max_passing ${recorded.max_passing} (${recorded.max_passing === null ? '-' : ((recorded.max_passing / (truths[0] as number) - 1) * 100).toFixed(1)} % vs truth), ` +
               `min_failing ${recorded.min_failing}, ${recorded.stop_reason}, ${distinctLoads(recorded)} probes`,
@@ -120,7 +128,7 @@ export async function runCapacityGate(
   for (const row of rows) log(row);
 }
 
-/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy`. */
+/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large`. */
 export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOptions {
   const value = (flag: string) => {
     const at = args.indexOf(flag);
@@ -144,6 +152,7 @@ export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOpti
     baselines: count('--baselines', defaultCapacityGateOptions.baselines),
     repeats: count('--repeats', defaultCapacityGateOptions.repeats),
     hosts: hosts as CapacityGateOptions['hosts'],
+    recordBudget: args.includes('--record-large') ? 'large' : 'default',
   };
 }
 
