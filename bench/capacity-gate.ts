@@ -27,8 +27,9 @@ export interface CapacityGateOptions {
   slowdowns: number[];
   hosts: Array<'idle' | 'busy'>;
   busyProcesses: number;
-  /** The budget baselines are recorded with (confirmations always use the default one). */
+  /** The budgets baselines are recorded with and confirmations run with. */
   recordBudget: keyof typeof accuracyBudgets;
+  confirmBudget: keyof typeof accuracyBudgets;
 }
 
 export const defaultCapacityGateOptions: CapacityGateOptions = {
@@ -39,6 +40,7 @@ export const defaultCapacityGateOptions: CapacityGateOptions = {
   hosts: ['idle', 'busy'],
   busyProcesses: 4,
   recordBudget: 'default',
+  confirmBudget: 'default',
 };
 
 type Outcome = 'regressed' | 'undecided' | 'ok' | 'improved';
@@ -61,7 +63,7 @@ export async function runCapacityGate(
   options: CapacityGateOptions = defaultCapacityGateOptions,
 ): Promise<void> {
   const { timing, slo } = accuracySetups[options.server];
-  const search = accuracyBudgets.default;
+  const search = accuracyBudgets[options.confirmBudget];
   const factors = [1, ...options.slowdowns];
   const truths = factors.map((f) => capacityTruth(slower(timing, f), slo.goodput.ttft, slo.attainment));
   log(
@@ -128,7 +130,7 @@ export async function runCapacityGate(
   for (const row of rows) log(row);
 }
 
-/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large`. */
+/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large --confirm-large`. */
 export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOptions {
   const value = (flag: string) => {
     const at = args.indexOf(flag);
@@ -153,6 +155,7 @@ export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOpti
     repeats: count('--repeats', defaultCapacityGateOptions.repeats),
     hosts: hosts as CapacityGateOptions['hosts'],
     recordBudget: args.includes('--record-large') ? 'large' : 'default',
+    confirmBudget: args.includes('--confirm-large') ? 'large' : 'default',
   };
 }
 
