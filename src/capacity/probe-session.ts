@@ -4,7 +4,9 @@ import type { RequestRecord } from '../metrics/record.ts';
 import { judgeProbe } from './judge.ts';
 import type { KneePoint } from './knee.ts';
 import {
+  perSecond,
   planProbe,
+  type SteadyThroughput,
   saturatedThroughput,
   steadyThroughput,
   steadyWindow,
@@ -201,8 +203,7 @@ export class ProbeSession {
           ...common,
           extensions: valid,
           judgedRequests: 0,
-          achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.sendSpanMs),
-          throughput: perSecond(throughput.completions, throughput.spanMs),
+          ...runRates(search, window, throughput),
           objectives: [],
           verdict: 'invalid',
         });
@@ -226,8 +227,7 @@ export class ProbeSession {
             ...common,
             extensions: valid - 1,
             judgedRequests: window.length,
-            achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.sendSpanMs),
-            throughput: perSecond(throughput.completions, throughput.spanMs),
+            ...runRates(search, window, throughput),
             objectives: pilot.objectives,
             verdict: 'unresolved',
           });
@@ -243,7 +243,7 @@ export class ProbeSession {
       const decided = judged.verdict !== 'undecided';
       const verdict = decided ? (judged.verdict as 'pass' | 'fail') : 'unresolved';
       const achieved = offered(search, sendGaps, sendSpanMs);
-      const tput = perSecond(completions, spanMs);
+      const tput = perSecond({ completions, spanMs, sendSpanMs });
       this.record({
         ...common,
         extensions: valid - 1,
@@ -271,7 +271,13 @@ export class ProbeSession {
   }
 }
 
-const perSecond = (count: number, spanMs: number) => (spanMs > 0 ? (count * 1000) / spanMs : 0);
+/** One run's own offered rate achieved and throughput (a run recorded but not pooled). */
+function runRates(search: CapacitySearch, window: readonly RequestRecord[], throughput: SteadyThroughput) {
+  return {
+    achievedOfferedRate: offered(search, Math.max(0, window.length - 1), throughput.sendSpanMs),
+    throughput: perSecond(throughput),
+  };
+}
 
 /** Pooled achieved offered rate: send gaps over send spans; null for closed loop. */
 function offered(search: CapacitySearch, gaps: number, spanMs: number): number | null {

@@ -99,8 +99,8 @@ const OVERLOADED = 0.9;
  * The lowest throughput served at a failing rate the server fell behind. A rate the server cannot
  * complete makes its queue grow without end, so the boundary lies below the throughput it served
  * there, and a probe at that throughput most likely fails too: a far tighter upper bound than the
- * middle of the bracket (a saturating probe of 100 requests on 48 slots estimated 171 req/s for a
- * server that serves 102; its 1.1x probe served 102, and the next probe goes there, not to 137).
+ * middle of the bracket (a saturating probe of 100 requests on 48 slots read 168 req/s for a server
+ * that serves 102; its 1.1x probe served 109, and the next probe went there, not to 138).
  */
 function servedCeiling(decided: Iterable<SearchPoint>): number | null {
   let ceiling: number | null = null;
@@ -113,7 +113,7 @@ function servedCeiling(decided: Iterable<SearchPoint>): number | null {
 }
 
 /**
- * The next load inside a bracket, by a safeguarded interpolation: regula falsi on the margins of the bracket's
+ * The next load, by a safeguarded interpolation: regula falsi on the margins of the bracket's
  * ends (where the SLO's binding share crosses its target), clamped to the middle half of the
  * bracket so every step removes at least a quarter of it; bisection when a margin is missing
  * (a share of 0 or 1 says nothing about where the boundary lies) or interpolation is off.
@@ -121,10 +121,10 @@ function servedCeiling(decided: Iterable<SearchPoint>): number | null {
 function refineLoad(policy: SearchPolicy, lo: SearchPoint, hi: SearchPoint): number {
   const mid = (lo.load + hi.load) / 2;
   if (!policy.interpolate || policy.variable === 'concurrency') return mid;
-  const width = hi.load - lo.load;
   const a = lo.margin;
   const b = hi.margin;
   if (a === null || b === null || !(a > 0 && b < 0)) return mid;
+  const width = hi.load - lo.load;
   const x = lo.load + (width * a) / (a - b);
   return Math.min(hi.load - width / 4, Math.max(lo.load + width / 4, x));
 }
