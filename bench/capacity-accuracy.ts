@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { findCapacity } from '../src/capacity/find-capacity.ts';
 import type { CapacityProbe, CapacityResult } from '../src/capacity/result.ts';
 import type { CapacitySearchInput, CapacitySloInput } from '../src/capacity/spec.ts';
 import { capacityTruth, type SlotTiming } from '../src/testing/slot-queue.ts';
+import { choiceFlag, positive } from './flags.ts';
 
 const serverEntry = new URL('../src/testing/slot-server.ts', import.meta.url).pathname;
 
@@ -123,18 +125,21 @@ export interface AccuracyOptions {
   budget: keyof typeof accuracyBudgets;
 }
 
+export const accuracyServers = Object.keys(accuracySetups) as AccuracyServer[];
+
+/** `--server m-d-4|batch-48 --seeds N --large` */
 export function parseAccuracyArgs(args: readonly string[]): AccuracyOptions {
-  const value = (flag: string) => {
-    const at = args.indexOf(flag);
-    return at >= 0 ? args[at + 1] : undefined;
+  const { values } = parseArgs({
+    args: [...args],
+    options: { server: { type: 'string' }, seeds: { type: 'string' }, large: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    seeds: values.seeds === undefined ? 10 : positive('seeds', values.seeds, true),
+    server: choiceFlag('server', values.server ?? 'm-d-4', accuracyServers),
+    budget: values.large ? 'large' : 'default',
   };
-  const server = value('--server') ?? 'm-d-4';
-  if (!(server in accuracySetups))
-    throw new Error(`--server: expected one of ${Object.keys(accuracySetups).join(', ')}, got ${server}`);
-  const seeds = Number(value('--seeds') ?? 10);
-  if (!Number.isInteger(seeds) || seeds < 1)
-    throw new Error(`--seeds: expected a positive integer, got ${value('--seeds')}`);
-  return { seeds, server: server as AccuracyServer, budget: args.includes('--large') ? 'large' : 'default' };
 }
 
 /** Loads probed: a probe's extensions and retries at the same load count once. */

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { confirmAnswer, findCapacity } from '../src/capacity/find-capacity.ts';
 import type { CapacityResult } from '../src/capacity/result.ts';
 import type { ProbeBaseInput } from '../src/capacity/spec.ts';
@@ -5,10 +6,12 @@ import { capacityTruth, type SlotTiming } from '../src/testing/slot-queue.ts';
 import {
   type AccuracyServer,
   accuracyBudgets,
+  accuracyServers,
   accuracySetups,
   distinctLoads,
   spawnSlotServer,
 } from './capacity-accuracy.ts';
+import { choiceFlag, type Host, hostsFlag, positive } from './flags.ts';
 import { busyNeighbours, percentInterval } from './host-load.ts';
 
 /**
@@ -25,7 +28,7 @@ export interface CapacityGateOptions {
   baselines: number;
   repeats: number;
   slowdowns: number[];
-  hosts: Array<'idle' | 'busy'>;
+  hosts: Host[];
   busyProcesses: number;
   /** The budgets baselines are recorded with and confirmations run with. */
   recordBudget: keyof typeof accuracyBudgets;
@@ -132,30 +135,28 @@ export async function runCapacityGate(
 
 /** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large --confirm-large`. */
 export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOptions {
-  const value = (flag: string) => {
-    const at = args.indexOf(flag);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
-  const count = (flag: string, fallback: number) => {
-    const raw = value(flag);
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got ${raw}`);
-    return n;
-  };
-  const server = value('--server') ?? defaultCapacityGateOptions.server;
-  if (!(server in accuracySetups))
-    throw new Error(`--server: expected one of ${Object.keys(accuracySetups).join(', ')}, got ${server}`);
-  const hosts = (value('--hosts') ?? 'idle,busy').split(',');
-  if (hosts.some((h) => h !== 'idle' && h !== 'busy'))
-    throw new Error(`--hosts: expected idle, busy or idle,busy, got ${value('--hosts')}`);
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      server: { type: 'string' },
+      baselines: { type: 'string' },
+      repeats: { type: 'string' },
+      hosts: { type: 'string' },
+      'record-large': { type: 'boolean' },
+      'confirm-large': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const d = defaultCapacityGateOptions;
   return {
-    ...defaultCapacityGateOptions,
-    server: server as AccuracyServer,
-    baselines: count('--baselines', defaultCapacityGateOptions.baselines),
-    repeats: count('--repeats', defaultCapacityGateOptions.repeats),
-    hosts: hosts as CapacityGateOptions['hosts'],
-    recordBudget: args.includes('--record-large') ? 'large' : 'default',
-    confirmBudget: args.includes('--confirm-large') ? 'large' : 'default',
+    ...d,
+    server: values.server === undefined ? d.server : choiceFlag('server', values.server, accuracyServers),
+    baselines: values.baselines === undefined ? d.baselines : positive('baselines', values.baselines, true),
+    repeats: values.repeats === undefined ? d.repeats : positive('repeats', values.repeats, true),
+    hosts: values.hosts === undefined ? d.hosts : hostsFlag(values.hosts),
+    recordBudget: values['record-large'] ? 'large' : 'default',
+    confirmBudget: values['confirm-large'] ? 'large' : 'default',
   };
 }
 

@@ -8,6 +8,7 @@ import { samplesFromRecords } from '../src/baseline/samples.ts';
 import { runLoad } from '../src/load/run-load.ts';
 import { startSim } from '../src/sim/process.ts';
 import { simLatenessProbe } from '../src/telemetry/sim-lateness.ts';
+import { type Host, hostsFlag, positive } from './flags.ts';
 import { backgroundLoadPct, busyNeighbours, percentInterval } from './host-load.ts';
 
 /**
@@ -35,8 +36,6 @@ export interface GateStudyOptions {
   compare: CompareOptions;
   out: string | null;
 }
-
-type Host = 'idle' | 'busy';
 
 export const defaultGateStudyOptions: GateStudyOptions = {
   // Defaults fit ~10 minutes on 2 cores (26 runs of ~20 s); the full study is --repeats 20 (~40 min).
@@ -241,13 +240,6 @@ const flags = {
 export function parseGateStudyArgs(argv: readonly string[]): Partial<GateStudyOptions> {
   const { values } = parseArgs({ args: [...argv], options: flags, strict: true, allowPositionals: false });
   const out: Partial<GateStudyOptions> = {};
-  const positive = (name: string, raw: string, integer: boolean) => {
-    const n = Number(raw);
-    if (!(n > 0) || (integer && !Number.isInteger(n))) {
-      throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${raw}'`);
-    }
-    return n;
-  };
   if (values.repeats) out.repeats = positive('repeats', values.repeats, true);
   if (values.requests) out.requests = positive('requests', values.requests, true);
   if (values.rate) out.rate = positive('rate', values.rate, false);
@@ -258,11 +250,7 @@ export function parseGateStudyArgs(argv: readonly string[]): Partial<GateStudyOp
       .map((s) => positive('slowdowns', s, false));
     if (out.slowdowns.some((s) => s < 1)) throw new Error('--slowdowns: each must be >= 1');
   }
-  if (values.hosts) {
-    const hosts = values.hosts.split(',');
-    if (hosts.some((h) => h !== 'idle' && h !== 'busy')) throw new Error("--hosts: 'idle', 'busy' or both");
-    out.hosts = hosts as Host[];
-  }
+  if (values.hosts) out.hosts = hostsFlag(values.hosts);
   if (values.out !== undefined) out.out = values.out || null;
   return out;
 }
