@@ -66,8 +66,9 @@ describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
       const holds = await confirmCapacity(at, slo, { maxRequests: 400 }, 40);
       expect(holds.stop_reason).toBe('confirmed');
       const [pilot, full] = holds.probes;
-      expect(pilot).toMatchObject({ verdict: 'unresolved', judgedRequests: 100, extensions: 0 });
-      expect(full).toMatchObject({ verdict: 'pass', judgedRequests: 100, extensions: 1 });
+      expect(pilot).toMatchObject({ verdict: 'unresolved', judgedRequests: 100, extensions: 0, pilot: true });
+      expect(full).toMatchObject({ verdict: 'pass', judgedRequests: 100, extensions: 0 });
+      expect(full?.pilot).toBeUndefined();
       expect(full?.summary.completed).toBeGreaterThanOrEqual(100 + 46);
       expect(holds.probes).toHaveLength(2);
       const fails = await confirmCapacity(at, slo, { maxRequests: 400 }, 90);

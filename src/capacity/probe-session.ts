@@ -177,7 +177,7 @@ export class ProbeSession {
     let spanMs = 0;
     let sendSpanMs = 0;
     let sendGaps = 0;
-    let valid = 0;
+    let pooledRuns = 0;
     let invalidRuns = 0;
     let outcome: ProbeOutcome | null = null;
     while (this.budgetLeft) {
@@ -201,7 +201,7 @@ export class ProbeSession {
         invalidRuns++;
         this.record({
           ...common,
-          extensions: valid,
+          extensions: pooledRuns,
           judgedRequests: 0,
           ...runRates(search, window, throughput),
           objectives: [],
@@ -212,7 +212,6 @@ export class ProbeSession {
         continue;
       }
 
-      valid++;
       // The session's first run (a rate confirmation or adaptive search) was sized before any
       // latency was known. If it turns out too short to be steady, it is a pilot: a fail still
       // stands (an idle server's start only flatters), anything else is run again at full size.
@@ -225,7 +224,8 @@ export class ProbeSession {
         if (pilot.verdict !== 'fail') {
           this.record({
             ...common,
-            extensions: valid - 1,
+            extensions: 0,
+            pilot: true,
             judgedRequests: window.length,
             ...runRates(search, window, throughput),
             objectives: pilot.objectives,
@@ -234,6 +234,7 @@ export class ProbeSession {
           continue;
         }
       }
+      pooledRuns++;
       pooled.push(...window);
       completions += throughput.completions;
       spanMs += throughput.spanMs;
@@ -246,7 +247,7 @@ export class ProbeSession {
       const tput = perSecond({ completions, spanMs, sendSpanMs });
       this.record({
         ...common,
-        extensions: valid - 1,
+        extensions: pooledRuns - 1,
         judgedRequests: pooled.length,
         achievedOfferedRate: achieved,
         throughput: tput,

@@ -34,6 +34,11 @@ export const capacityProbeSchema = z.strictObject({
   phase: z.enum(['saturate', 'bracket', 'refine', 'confirm', 'window', 'hold']),
   /** How many times this load was lengthened (its runs pooled) before this verdict. */
   extensions: z.int().nonnegative(),
+  /**
+   * A first run sized before any request latency was known that proved too short to be steady
+   * (probe-session.ts): recorded, never pooled; the load runs again at full size.
+   */
+  pilot: z.boolean().optional(),
   /** Requests judged (the steady window, pooled over extensions; 0 for an invalid run). */
   judgedRequests: z.int().nonnegative(),
   /** Offered rate actually achieved in the steady window (req/s); null for closed loop. */
@@ -54,6 +59,10 @@ export const capacityProbeSchema = z.strictObject({
   /** Raw per-request records of this run (JSONL), where they were saved. */
   rawFile: z.string().nullable(),
 });
+
+/** A probe's phase as tables print it: a pilot run says so. */
+export const phaseLabel = (p: { phase: string; pilot?: boolean }) =>
+  p.pilot ? `${p.phase} (pilot)` : p.phase;
 
 export const capacityResultSchema = z.strictObject({
   variable: z.enum(['request-rate', 'concurrency']),

@@ -1,4 +1,9 @@
-import type { CapacityProbe, CapacityResult, ObjectiveVerdict } from '../capacity/result.ts';
+import {
+  type CapacityProbe,
+  type CapacityResult,
+  type ObjectiveVerdict,
+  phaseLabel,
+} from '../capacity/result.ts';
 import { stopReasonWords } from '../capacity/stop-reasons.ts';
 
 type Variable = CapacityResult['variable'];
@@ -35,7 +40,7 @@ export function probeLine(p: CapacityProbe, variable: Variable): string {
   const judged = p.objectives.map((o) => `${objectiveName(o.objective)} ${formatObjective(o)}`);
   const detail = p.verdict === 'invalid' ? `invalid: ${p.invalidReasons.join('; ')}` : judged.join(', ');
   return (
-    `probe ${p.index} (${p.phase}): ${formatLoad(p.load, variable)} ${unitOf(variable)} -> ${p.verdict}` +
+    `probe ${p.index} (${phaseLabel(p)}): ${formatLoad(p.load, variable)} ${unitOf(variable)} -> ${p.verdict}` +
     `${detail ? `; ${detail}` : ''} (${p.judgedRequests} requests judged)`
   );
 }
@@ -110,7 +115,7 @@ export function probesTable(r: CapacityResult): string {
     const byName = new Map(p.objectives.map((o) => [o.objective, o]));
     return [
       String(p.index),
-      p.phase,
+      phaseLabel(p),
       formatLoad(p.load, r.variable),
       String(p.judgedRequests),
       formatLoad(p.achievedOfferedRate),

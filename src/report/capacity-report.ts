@@ -1,4 +1,9 @@
-import type { CapacityProbe, CapacityResult, ObjectiveVerdict } from '../capacity/result.ts';
+import {
+  type CapacityProbe,
+  type CapacityResult,
+  type ObjectiveVerdict,
+  phaseLabel,
+} from '../capacity/result.ts';
 import { stopReasonWords } from '../capacity/stop-reasons.ts';
 import { cell, escapeMarkdown } from './escape.ts';
 import { fixed, formatCount, formatPercent } from './format.ts';
@@ -88,7 +93,7 @@ export function probesTable(c: CapacityResult): string {
   ];
   const rows = c.probes.map((p) => [
     String(p.index),
-    p.phase,
+    phaseLabel(p),
     load(c, p.load),
     formatCount(p.judgedRequests) + (p.extensions > 0 ? ` (+${p.extensions} ext.)` : ''),
     ...(c.variable === 'request-rate'
