@@ -33,6 +33,8 @@ export interface CapacityGateOptions {
   /** The budgets baselines are recorded with and confirmations run with. */
   recordBudget: keyof typeof accuracyBudgets;
   confirmBudget: keyof typeof accuracyBudgets;
+  /** Added to every seed, so processes run side by side (on a many-core host) draw their own. */
+  seedBase: number;
 }
 
 export const defaultCapacityGateOptions: CapacityGateOptions = {
@@ -44,6 +46,7 @@ export const defaultCapacityGateOptions: CapacityGateOptions = {
   busyProcesses: 4,
   recordBudget: 'default',
   confirmBudget: 'default',
+  seedBase: 0,
 };
 
 type Outcome = 'regressed' | 'undecided' | 'ok' | 'improved';
@@ -88,7 +91,7 @@ export async function runCapacityGate(
       const counts = factors.map(() => ({ regressed: 0, undecided: 0, ok: 0, improved: 0, invalidRuns: 0 }));
       try {
         for (let b = 0; b < options.baselines; b++) {
-          const seedBase = 1_000_000 * (h + 1) + 100_000 * b;
+          const seedBase = options.seedBase + 1_000_000 * (h + 1) + 100_000 * b;
           const recorded = await findCapacity(
             base(servers[0]?.url as string, seedBase),
             slo,
@@ -104,7 +107,10 @@ export async function runCapacityGate(
               const seed = seedBase + 1000 * (r + 1) + 100 * i;
               const result = await confirmAnswer(base(server.url, seed), slo, search, recorded);
               const count = counts[i] as (typeof counts)[number];
-              count[outcomeOf(result, recorded)]++;
+              const outcome = outcomeOf(result, recorded);
+              count[outcome]++;
+              // One line per confirmation, so a run cut short still leaves its counts behind.
+              log(`    confirmation ${host} ${factors[i]}x seed ${seed}: ${outcome}`);
               count.invalidRuns += result.probes.filter((p) => p.verdict === 'invalid').length;
             }
           }
@@ -133,7 +139,10 @@ export async function runCapacityGate(
   for (const row of rows) log(row);
 }
 
-/** Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large --confirm-large`. */
+/**
+ * Flags: `--server m-d-4|batch-48 --baselines N --repeats N --hosts idle,busy --record-large
+ * --confirm-large --slowdowns 1.1,1.2 (or '' for A/A only) --seed-base N`.
+ */
 export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOptions {
   const { values } = parseArgs({
     args: [...args],
@@ -144,6 +153,8 @@ export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOpti
       hosts: { type: 'string' },
       'record-large': { type: 'boolean' },
       'confirm-large': { type: 'boolean' },
+      slowdowns: { type: 'string' },
+      'seed-base': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -157,6 +168,13 @@ export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOpti
     hosts: values.hosts === undefined ? d.hosts : hostsFlag(values.hosts),
     recordBudget: values['record-large'] ? 'large' : 'default',
     confirmBudget: values['confirm-large'] ? 'large' : 'default',
+    slowdowns:
+      values.slowdowns === undefined
+        ? d.slowdowns
+        : values.slowdowns === ''
+          ? []
+          : values.slowdowns.split(',').map((f) => positive('slowdowns', f, false)),
+    seedBase: values['seed-base'] === undefined ? d.seedBase : positive('seed-base', values['seed-base'], true),
   };
 }
 

@@ -58,7 +58,7 @@ export const benchmarks: BenchmarkModule[] = [
   {
     name: 'capacity-gate',
     description:
-      'the capacity gate (confirm the recorded answer) on the slot server: false alarms (same server) and power (1.1x, 1.2x slower), host idle and busy (--server, --baselines N, --repeats N, --hosts, --record-large, --confirm-large)',
+      'the capacity gate (confirm the recorded answer) on the slot server: false alarms (same server) and power (1.1x, 1.2x slower), host idle and busy (--server, --baselines N, --repeats N, --hosts, --record-large, --confirm-large, --slowdowns, --seed-base)',
     run: async (log, args) => {
       await runCapacityGate(log, parseCapacityGateArgs(args));
     },
