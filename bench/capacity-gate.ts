@@ -174,7 +174,8 @@ export function parseCapacityGateArgs(args: readonly string[]): CapacityGateOpti
         : values.slowdowns === ''
           ? []
           : values.slowdowns.split(',').map((f) => positive('slowdowns', f, false)),
-    seedBase: values['seed-base'] === undefined ? d.seedBase : positive('seed-base', values['seed-base'], true),
+    seedBase:
+      values['seed-base'] === undefined ? d.seedBase : positive('seed-base', values['seed-base'], true),
   };
 }
 
