@@ -1,4 +1,4 @@
-import type { Rng } from '../load/rng.ts';
+import type { Rng } from '../core/rng.ts';
 
 /**
  * The circular block bootstrap (Politis & Romano 1992) for a run's time-ordered samples.

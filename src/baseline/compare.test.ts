@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { compareSamples, defaultCompareOptions } from './compare.ts';
 import type { BaselineSamples } from './entry.ts';
 

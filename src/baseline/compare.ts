@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '../load/rng.ts';
+import { createRng, type Rng } from '../core/rng.ts';
 import { mean, percentileOfSorted } from '../metrics/stats.ts';
 import type { Verdict } from '../report/schema.ts';
 import { blockLength, circularBlockResample } from './block-bootstrap.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { slugify } from '../core/slug.ts';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import type { BaselineKey } from '../report/schema.ts';
-import { slugify } from '../report/slug.ts';
-import { writeFileAtomic } from '../report/write-atomic.ts';
 import {
   BASELINE_SCHEMA_VERSION,
   type BaselineEntry,

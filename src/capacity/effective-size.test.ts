@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { averageRanks, effectiveSize, shareEffectiveSize } from './effective-size.ts';
 
 describe('effectiveSize', () => {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { CapacityFlags, CapacityGiven } from './capacity-options.ts';
 import { checkSharedFlags, flagOf } from './flag-checks.ts';
 

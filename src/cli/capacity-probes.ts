@@ -1,8 +1,8 @@
 import type { ProbeRunner } from '../capacity/find-capacity.ts';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import type { Progress } from '../load/progress.ts';
 import { runLoad } from '../load/run-load.ts';
 import { toJsonl } from '../metrics/record-files.ts';
-import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { CapacityOutputPlan } from './capacity-files.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { isQueueMetric } from './client-queue.ts';
 import type { Given, RunFlags } from './run-options.ts';
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { serve } from '../sim/serve.ts';
 import { version } from '../version.ts';
 import { capacityCommand } from './capacity-command.ts';

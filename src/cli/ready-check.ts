@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 const RETRY_MS = 1000;
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../report/write-atomic.ts';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 
 /** vLLM's `date` (and file-name stamp): local time as `%Y%m%d-%H%M%S`. */
 export function vllmDate(d: Date): string {

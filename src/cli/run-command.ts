@@ -1,8 +1,8 @@
 import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import { type LoadResult, runLoad } from '../load/run-load.ts';
 import { toJsonl } from '../metrics/record-files.ts';
-import { writeFileAtomic } from '../report/write-atomic.ts';
 import { clientQueueStats } from './client-queue.ts';
 import { failureReasons } from './failure-reasons.ts';
 import { checkFlags } from './flag-checks.ts';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { type Arrival, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { DatasetSpecInput } from '../datasets/spec.ts';
-import { ConfigError } from '../load/errors.ts';
 import { latencyMetrics } from '../metrics/summarize.ts';
 import { isQueueMetric, latencyMetricsOf, type QueueMetric, type ReportedMetric } from './client-queue.ts';
 import type { RunFlags } from './run-options.ts';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import { readJsonl } from '../metrics/record-files.ts';
 import { defaultPercentiles, type GoodputSlo, latencyMetrics, summarize } from '../metrics/summarize.ts';
-import { writeFileAtomic } from '../report/write-atomic.ts';
 import { clientQueueStats, isQueueMetric, latencyMetricsOf, type ReportedMetric } from './client-queue.ts';
 import { failureReasons } from './failure-reasons.ts';
 import { goodputEntry, metricList, percentileList, positiveNumber } from './flag-parsers.ts';

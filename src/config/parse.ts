@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 /** Validates `input`; on failure throws a ConfigError listing each bad field with its zod path. */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {

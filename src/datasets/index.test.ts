@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { createDataset, DatasetError, estimateTokenCounter } from './index.ts';
 
 const root = join(import.meta.dirname, '../..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { DatasetError } from './errors.ts';
 import { lengthRange, randomDataset } from './random.ts';
 import { FIRST_TOKEN_ID } from './sampling.ts';

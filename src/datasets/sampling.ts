@@ -1,4 +1,4 @@
-import type { Rng } from '../load/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { DatasetError } from './errors.ts';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { DatasetError } from './errors.ts';
 import { parseShareGpt, rejectReason, sharegptDataset } from './sharegpt.ts';
 import { estimateTokenCounter } from './token-counter.ts';

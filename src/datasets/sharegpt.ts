@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Rng } from '../load/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { DatasetError } from './errors.ts';
 import { checkCount, shuffleInPlace, takeCycling } from './sampling.ts';
 import { type OptionsOf, parseSpecAs } from './spec.ts';

@@ -1,4 +1,4 @@
-import type { Rng } from '../load/rng.ts';
+import type { Rng } from '../core/rng.ts';
 
 /** A prompt as sent: text, or token IDs (vLLM's `/v1/completions` accepts both). */
 export type Prompt = string | number[];

@@ -10,9 +10,9 @@ export {
   type LoadProfileInput,
   loadProfileSchema,
 } from '../config/load-profile.ts';
+export { ConfigError, RequestFailure, type RequestFailureCode, requestFailure } from '../core/errors.ts';
 export { createDataset, type Dataset, DatasetError, type DatasetSpecInput } from '../datasets/index.ts';
 export { type RequestRecord, requestRecordSchema } from '../metrics/record.ts';
 export { readJsonl as readRecords, toJsonl } from '../metrics/record-files.ts';
 export { type BenchmarkSummary, type SummaryOptions, summarize } from '../metrics/summarize.ts';
-export { ConfigError, RequestFailure, type RequestFailureCode, requestFailure } from './errors.ts';
 export { type LoadResult, type RunOptions, runLoad as runLoadProfile } from './run-load.ts';

@@ -2,15 +2,15 @@ import { availableParallelism } from 'node:os';
 import { request } from 'undici';
 import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
 import { createDataset, serverTokenCounter } from '../datasets/index.ts';
 import type { SampledRequest } from '../datasets/types.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { type BenchmarkSummary, summarize } from '../metrics/summarize.ts';
-import { ConfigError } from './errors.ts';
 import { execute } from './executor.ts';
 import { type Progress, ProgressTracker } from './progress.ts';
 import { buildRequestBody } from './request-body.ts';
-import { createRng } from './rng.ts';
 import { expectedCount, scheduleMs } from './schedule.ts';
 import type { PreparedPrompt } from './shard.ts';
 

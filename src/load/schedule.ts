@@ -1,4 +1,5 @@
 import type { Arrival } from '../config/load-profile.ts';
+import type { Rng } from '../core/rng.ts';
 import {
   type ArrivalProcess,
   bursts,
@@ -11,7 +12,6 @@ import {
   rescaledArrivals,
   stepRates,
 } from './arrival/arrival-process.ts';
-import type { Rng } from './rng.ts';
 
 export function arrivalProcess(
   arrival: Exclude<Arrival, { kind: 'concurrency' }>,

@@ -1,4 +1,4 @@
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { percentileOfSorted } from './stats.ts';
 
 /**

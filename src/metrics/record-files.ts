@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ConfigError } from '../load/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { type RequestRecord, requestRecordSchema } from './record.ts';
 
 export const toJsonl = (records: readonly RequestRecord[]) =>

@@ -22,7 +22,7 @@ export const requestRecordSchema = z.object({
   output_tokens: z.number().int().nonnegative(),
   /** Human-readable failure, null on success. */
   error: z.string().nullable(),
-  /** Stable failure code (see load/errors.ts), null on success. Extension of the contract. */
+  /** Stable failure code (see core/errors.ts), null on success. Extension of the contract. */
   error_code: z.string().nullable().optional(),
   /** Warm-up requests are recorded but excluded from every summary. Extension. */
   warmup: z.boolean().optional(),

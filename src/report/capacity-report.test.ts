@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { sampleCapacity, sampleCapacityPoint } from '../../test/helpers/report/capacity-sample.ts';
+import { allElements, parseXml, select } from '../../test/helpers/report/parse-xml.ts';
 import { answerLine, capacityChart, probesTable } from './capacity-report.ts';
 import { renderMarkdown } from './markdown.ts';
 import { sampleResults } from './sample-results.ts';
 import { resultsFileSchema } from './schema.ts';
 import { lineChart } from './svg-chart.ts';
-import { sampleCapacity, sampleCapacityPoint } from './testing/capacity-sample.ts';
-import { allElements, parseXml, select } from './testing/parse-xml.ts';
 
 describe('capacity in the report: the answer first', () => {
   it('states the answer, its bracket, the knee and why the search stopped in one line', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseXml, select, textOf } from '../../test/helpers/report/parse-xml.ts';
 import { renderMarkdown, SIMULATED_BANNER } from './markdown.ts';
 import { sampleResults } from './sample-results.ts';
 import { type PointResult, type ResultsFile, resultsFileSchema } from './schema.ts';
-import { parseXml, select, textOf } from './testing/parse-xml.ts';
 
 /** The sample, validated against the schema so it cannot drift from what the reporter writes. */
 const sample = (): ResultsFile => resultsFileSchema.parse(sampleResults());

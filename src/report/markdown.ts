@@ -1,3 +1,4 @@
+import { uniqueSlugs } from '../core/slug.ts';
 import { renderBaselineDiff } from './baseline-diff.ts';
 import {
   answerLine,
@@ -11,7 +12,6 @@ import { experimentCharts } from './experiment-charts.ts';
 import { formatDuration } from './format.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
-import { uniqueSlugs } from './slug.ts';
 import { type LineChartOptions, lineChart } from './svg-chart.ts';
 import { renderTelemetryTable } from './telemetry-table.ts';
 

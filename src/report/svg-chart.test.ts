@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseXml, select, textOf, type XmlElement } from '../../test/helpers/report/parse-xml.ts';
 import { type ChartSeries, type LineChartOptions, lineChart, palette } from './svg-chart.ts';
-import { parseXml, select, textOf, type XmlElement } from './testing/parse-xml.ts';
 
 const offered = [2, 5, 10, 15, 20, 30, 40, 60];
 const throughput = [1.99, 4.97, 9.91, 13.12, 13.68, 13.7, 13.71, 13.69];

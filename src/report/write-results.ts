@@ -1,8 +1,8 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { ResultsFile } from './schema.ts';
-import { writeFileAtomic } from './write-atomic.ts';
 
 /** Writes results.json, summary.md with its SVG charts, and appends to the GitHub job summary. */
 export async function writeResults(results: ResultsFile, resultsDir: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { createRng } from '../load/rng.ts';
+import { createRng } from '../core/rng.ts';
 
 /**
  * A FIFO queue in front of `slots` identical servers, in arithmetic rather than timers: a

@@ -16,11 +16,11 @@ import {
   probeBaseSchema,
 } from '../capacity/spec.ts';
 import { parseConfig } from '../config/parse.ts';
+import { slugify } from '../core/slug.ts';
+import { writeFileAtomic } from '../core/write-atomic.ts';
 import { runLoad as runLoadEngine } from '../load/run-load.ts';
 import { toJsonl } from '../metrics/record-files.ts';
 import type { BaselineKey } from '../report/schema.ts';
-import { slugify } from '../report/slug.ts';
-import { writeFileAtomic } from '../report/write-atomic.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import type { ServerHandle } from './api.ts';

@@ -2,9 +2,9 @@ import type { Plugin } from 'vitest/config';
 import { parseConfig } from '../config/parse.ts';
 import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
 import { leasedPool } from '../pool/leased-pool.ts';
-import { ServebenchReporter } from '../report/reporter.ts';
 import { modulePath } from '../runtime/module-path.ts';
 import { reportMode } from './report-mode.ts';
+import { ServebenchReporter } from './reporter.ts';
 import { outputDirs, RunContext } from './run-context.ts';
 
 /** Model loads and long sweeps: Vitest's 5 s defaults would cut every experiment short. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '../../load/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { scaffold, vitestConfigNames } from './templates.ts';
 
 export interface InitOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../core/rng.ts';
 import { mean, std } from '../../metrics/stats.ts';
-import { createRng } from '../rng.ts';
 import { scheduleMs } from '../schedule.ts';
 import { rescaledArrivals } from './arrival-process.ts';
 import { constantRate } from './rate-shape.ts';

@@ -1,4 +1,4 @@
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { constantRate, exponentialRamp, linearRamp, type RateShape, stepRates } from './rate-shape.ts';
 
 /**

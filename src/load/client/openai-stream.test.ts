@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { requestFailure } from '../../core/errors.ts';
 import { type Fault, type StreamServer, startStreamServer } from '../../testing/stream-server.ts';
-import { requestFailure } from '../errors.ts';
 import { sendStream } from './openai-stream.ts';
 
 const dispatcher = new Agent();

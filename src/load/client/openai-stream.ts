@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { RequestFailure, requestFailure } from '../errors.ts';
+import { RequestFailure, requestFailure } from '../../core/errors.ts';
 import { SseParser } from './sse-parser.ts';
 
 /** What one streamed request produced, in ms of the caller's clock. */

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { latency, loadSim, workloadDir, writeJsonlWorkload } from '../../../test/helpers/sim/load.ts';
+import { sharegptLike } from '../../../test/helpers/sim/workloads.ts';
 import type { LoadResult } from '../../load/run-load.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { latency, loadSim, workloadDir, writeJsonlWorkload } from '../testing/load.ts';
-import { sharegptLike } from '../testing/workloads.ts';
 import { seed000 } from './seeds.ts';
 
 const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { metricValue } from '../../../test/helpers/sim/http.ts';
+import { latency, loadSim } from '../../../test/helpers/sim/load.ts';
 import type { LoadResult } from '../../load/run-load.ts';
 import type { BenchmarkSummary } from '../../metrics/summarize.ts';
 import {
@@ -8,8 +10,6 @@ import {
   simStepCounters,
 } from '../../telemetry/sim-lateness.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { metricValue } from '../testing/http.ts';
-import { latency, loadSim } from '../testing/load.ts';
 import { seed003 } from './seeds.ts';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';

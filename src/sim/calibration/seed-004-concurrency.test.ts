@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { latency, loadSim, workloadDir } from '../../../test/helpers/sim/load.ts';
 import type { LoadResult } from '../../load/run-load.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { latency, loadSim, workloadDir } from '../testing/load.ts';
 import { seed004 } from './seeds.ts';
 
 const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { getJson, metricValue, postJson } from '../../../test/helpers/sim/http.ts';
+import { promptOf } from '../../../test/helpers/sim/workloads.ts';
 import {
   MAX_LOST_SHARE,
   type SimStepCounters,
@@ -7,8 +9,6 @@ import {
   simStepCounters,
 } from '../../telemetry/sim-lateness.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { getJson, metricValue, postJson } from '../testing/http.ts';
-import { promptOf } from '../testing/workloads.ts';
 
 const started: SimProcess[] = [];
 afterAll(async () => {

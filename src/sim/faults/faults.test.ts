@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { postJson } from '../../../test/helpers/sim/http.ts';
+import { latency, loadSim } from '../../../test/helpers/sim/load.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { postJson } from '../testing/http.ts';
-import { latency, loadSim } from '../testing/load.ts';
 
 const started: SimProcess[] = [];
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, jsonOf, metricValue, postJson, postStream } from '../../../test/helpers/sim/http.ts';
 import { type SimProcess, startSim } from '../process.ts';
-import { getJson, jsonOf, metricValue, postJson, postStream } from '../testing/http.ts';
 
 const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
 let sim: SimProcess;

@@ -1,5 +1,5 @@
-import type { RunStamp } from '../vitest/meta.ts';
-import type { ResultsFile } from './schema.ts';
+import type { ResultsFile } from '../report/schema.ts';
+import type { RunStamp } from './meta.ts';
 
 export type RunFields = Pick<ResultsFile, 'startedAt' | 'finishedAt' | 'target' | 'targetReason' | 'gpus'>;
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadProfileInput } from '../../config/load-profile.ts';
-import { type LoadResult, runLoad } from '../../load/run-load.ts';
-import type { BenchmarkSummary } from '../../metrics/summarize.ts';
+import type { LoadProfileInput } from '../../../src/config/load-profile.ts';
+import { type LoadResult, runLoad } from '../../../src/load/run-load.ts';
+import type { BenchmarkSummary } from '../../../src/metrics/summarize.ts';
 import { type ClientRequest, promptOf } from './workloads.ts';
 
 /**

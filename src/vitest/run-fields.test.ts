@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunStamp } from '../vitest/meta.ts';
+import type { RunStamp } from './meta.ts';
 import { runFields } from './run-fields.ts';
 
 const stamp = (over: Partial<RunStamp>): RunStamp => ({

@@ -2,11 +2,11 @@ import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { writeEntries } from '../baseline/store.ts';
-import type { ReportMode } from '../vitest/report-mode.ts';
-import type { RunContext } from '../vitest/run-context.ts';
+import { type PointResult, RESULTS_SCHEMA_VERSION, type ResultsFile } from '../report/schema.ts';
+import { writeResults } from '../report/write-results.ts';
+import type { ReportMode } from './report-mode.ts';
+import type { RunContext } from './run-context.ts';
 import { runFields } from './run-fields.ts';
-import { type PointResult, RESULTS_SCHEMA_VERSION, type ResultsFile } from './schema.ts';
-import { writeResults } from './write-results.ts';
 
 export interface ReporterOptions {
   mode: ReportMode;

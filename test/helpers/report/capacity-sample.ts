@@ -1,6 +1,6 @@
-import type { CapacityProbe, CapacityResult } from '../../capacity/result.ts';
-import type { CapacityPoint } from '../capacity-report.ts';
-import { sampleResults } from '../sample-results.ts';
+import type { CapacityProbe, CapacityResult } from '../../../src/capacity/result.ts';
+import type { CapacityPoint } from '../../../src/report/capacity-report.ts';
+import { sampleResults } from '../../../src/report/sample-results.ts';
 
 /** A probe at `load` whose attainment was `share` with interval `ci`. */
 function probe(
