@@ -1,6 +1,6 @@
 import { Bench, type Task } from 'tinybench';
+import { createRng, type Rng } from '../src/core/rng.ts';
 import { SseParser } from '../src/load/client/sse-parser.ts';
-import { createRng, type Rng } from '../src/load/rng.ts';
 import type { RequestRecord } from '../src/metrics/record.ts';
 import { percentile, percentileOfSorted, sorted } from '../src/metrics/stats.ts';
 import { defaultPercentiles, summarize } from '../src/metrics/summarize.ts';

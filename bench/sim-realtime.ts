@@ -1,7 +1,7 @@
 import { runLoad } from '../src/load/run-load.ts';
 import { seed003 } from '../src/sim/calibration/seeds.ts';
 import { startSim } from '../src/sim/process.ts';
-import { metricValue } from '../src/sim/testing/http.ts';
+import { metricValue } from '../test/helpers/sim/http.ts';
 
 /** Quantile from cumulative Prometheus buckets: the first bucket bound holding q of the samples. */
 export function bucketQuantile(metrics: string, name: string, q: number): number {
