@@ -11,6 +11,7 @@ export type { CapacitySearchInput, CapacitySloInput } from './capacity/spec.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
 export type { ServerSpecInput } from './config/server-spec.ts';
+export { ConfigError, type ErrorCode, errorCodes, ServebenchError } from './core/errors.ts';
 export type { DatasetSpecInput } from './datasets/spec.ts';
 export type { BenchmarkSummary } from './metrics/summarize.ts';
 export {

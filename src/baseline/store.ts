@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ServebenchError } from '../core/errors.ts';
 import { slugify } from '../core/slug.ts';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import type { BaselineKey } from '../report/schema.ts';
@@ -11,13 +12,10 @@ import {
   baselineFileV1Schema,
 } from './entry.ts';
 
-export class BaselineError extends Error {
-  readonly code = 'SB_BASELINE';
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'BaselineError';
-    this.hint = hint;
+export class BaselineError extends ServebenchError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super('SB_BASELINE', message, hint, options);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError } from '../core/errors.ts';
+import { ServebenchError } from '../core/errors.ts';
 import { serve } from '../sim/serve.ts';
 import { version } from '../version.ts';
 import { capacityCommand } from './capacity-command.ts';
@@ -28,10 +28,12 @@ const program = new Command('servebench')
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Bad input (exit 1): a ConfigError or DatasetError says what is wrong and, in `hint`, what to do.
-  const e = error as Error & { hint?: string };
-  if (error instanceof ConfigError || e.name === 'DatasetError') {
-    process.stderr.write(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+  // A known failure (exit 1) says what is wrong and, in `hint`, what to do; the code is stable
+  // (docs/errors.md). Anything else is a bug and keeps its stack.
+  if (error instanceof ServebenchError) {
+    process.stderr.write(
+      `error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}code: ${error.code}\n`,
+    );
     process.exitCode = 1;
   } else {
     throw error;

@@ -1,4 +1,57 @@
 /**
+ * Every error servebench shows a user is a ServebenchError: a stable `code` (the table below,
+ * also in docs/errors.md), a message that names the field or thing at fault and what was
+ * expected, and a `hint` that says what to do. Match errors by class or code, never by name.
+ */
+export const errorCodes = {
+  // Thrown: the run or command stops, and the CLI prints `error:` and `hint:`.
+  SB_CONFIG: 'bad input: a flag, a profile, a plugin option, a matcher argument',
+  SB_DATASET: 'a dataset spec or file that cannot be read or used',
+  SB_BASELINE: 'a baseline file that cannot be read, written or judged',
+  SB_RESULTS: 'a results or report file that cannot be written',
+  SB_SERVER_START: 'a server (sim, process, url) that did not start or answer',
+  SB_DOCKER_UNAVAILABLE: 'the container target cannot reach a Docker daemon',
+  SB_NVIDIA_RUNTIME_MISSING: 'the Docker daemon cannot hand GPUs to containers',
+  SB_IMAGE_UNAVAILABLE: 'the server image is neither present nor pullable',
+  SB_CONTAINER_NOT_READY: 'the server container exited or never became ready',
+  SB_TESTCONTAINERS_MISSING: "the container target's optional 'testcontainers' package is not installed",
+  SB_NO_FREE_SLOT: 'no GPU lease came free in time',
+  SIM_BAD_CONFIG: "the simulator's flags or profile are invalid",
+  SIM_INSUFFICIENT_MEMORY: "the simulated model does not fit the simulated GPU's memory",
+  // Recorded: one request failed; the run goes on and counts it (`error_code` in raw records).
+  SB_CONNECT: 'the server could not be reached or closed the connection before answering',
+  SB_HTTP_STATUS: 'the server answered an HTTP error status',
+  SB_RATE_LIMITED: 'the server answered 429 (backpressure)',
+  SB_TIMEOUT: 'the request ran past its timeout',
+  SB_STREAM_CUT: 'the stream ended before its last event',
+  SB_STREAM_ERROR: 'the server sent an error event inside the stream',
+  SB_MALFORMED_SSE: 'the stream is not valid server-sent events or its JSON cannot be parsed',
+  SB_MISSING_USAGE: 'the stream carried no usage counts',
+  SB_CANCELLED: 'the run was stopped while the request was in flight',
+  SB_UNKNOWN: 'a failed request recorded without a code',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class ServebenchError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** Bad user input (flags, profiles, files). `hint` says what to do about it. */
+export class ConfigError extends ServebenchError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super('SB_CONFIG', message, hint, options);
+  }
+}
+
+/**
  * Failure codes of single requests. A failing request is recorded (ok: false, error_code,
  * error) and never aborts the run; these codes are stable and appear in results.
  */
@@ -12,27 +65,14 @@ export const requestFailure = {
   malformedSse: 'SB_MALFORMED_SSE',
   missingUsage: 'SB_MISSING_USAGE',
   cancelled: 'SB_CANCELLED',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export type RequestFailureCode = (typeof requestFailure)[keyof typeof requestFailure];
 
 /** A classified request failure; thrown inside the client, stored in the record. */
-export class RequestFailure extends Error {
-  readonly code: RequestFailureCode;
+export class RequestFailure extends ServebenchError {
+  declare readonly code: RequestFailureCode;
   constructor(code: RequestFailureCode, message: string) {
-    super(message);
-    this.name = 'RequestFailure';
-    this.code = code;
-  }
-}
-
-/** Bad user input (flags, profiles, files). `hint` says what to do about it. */
-export class ConfigError extends Error {
-  readonly code = 'SB_CONFIG';
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = 'ConfigError';
-    this.hint = hint;
+    super(code, message);
   }
 }

@@ -1,11 +1,18 @@
+import { ServebenchError } from '../core/errors.ts';
 /** A set of GPUs handed to one test file for its lifetime. */
 export interface Lease {
   id: string;
   gpus: string[];
 }
 
-export class NoFreeSlotError extends Error {
-  readonly code = 'SB_NO_FREE_SLOT';
+export class NoFreeSlotError extends ServebenchError {
+  constructor(message: string) {
+    super(
+      'SB_NO_FREE_SLOT',
+      message,
+      "raise the pool's GPU slots, or lower Vitest's maxWorkers to the number of slots",
+    );
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServebenchError } from '../core/errors.ts';
 import { InsufficientMemoryError, kvCapacity } from './perf/memory.ts';
 import { findHardware, type HardwareProfile, hardwareIds } from './profiles/hardware.ts';
 import { findModel, type ModelProfile, modelIds } from './profiles/models.ts';
@@ -79,13 +80,10 @@ export interface SimConfig extends Omit<z.output<typeof simOptionsSchema>, 'mode
   readonly faults: FaultOptions;
 }
 
-export class SimConfigError extends Error {
-  readonly code = 'SIM_BAD_CONFIG';
-  readonly hint: string;
+export class SimConfigError extends ServebenchError {
+  declare readonly hint: string;
   constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'SimConfigError';
-    this.hint = hint;
+    super('SIM_BAD_CONFIG', message, hint);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ServerSpec } from '../config/server-spec.ts';
+import { ServebenchError } from '../core/errors.ts';
 
 /** What a started server tells the experiment and the report. */
 export interface ServerInfo {
@@ -36,12 +37,9 @@ export interface Target {
   start(spec: ServerSpec, context: StartContext): Promise<RunningServer>;
 }
 
-export class ServerStartError extends Error {
-  readonly code = 'SB_SERVER_START';
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'ServerStartError';
-    this.hint = hint;
+export class ServerStartError extends ServebenchError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super('SB_SERVER_START', message, hint, options);
   }
 }

@@ -217,7 +217,7 @@ describe('servebench capacity (real CLI, loopback slot server)', () => {
     ],
     [
       [],
-      /error: servebench capacity needs an SLO: give --goodput, --slo-percentile or --max-error-rate\nhint: /,
+      /error: servebench capacity needs an SLO: give --goodput, --slo-percentile or --max-error-rate\nhint: .*\ncode: SB_CONFIG\n/,
     ],
     [['--max-error-rate', '0.1', '--slo-attainment', '0.9'], /error: --slo-attainment needs --goodput/],
     [

@@ -1,3 +1,4 @@
+import { ServebenchError } from '../../core/errors.ts';
 import type { HardwareProfile } from '../profiles/hardware.ts';
 import { kvBytesPerToken, type ModelProfile, weightBytes } from '../profiles/models.ts';
 
@@ -18,13 +19,10 @@ export interface KvCapacity {
   readonly tokens: number;
 }
 
-export class InsufficientMemoryError extends Error {
-  readonly code = 'SIM_INSUFFICIENT_MEMORY';
-  readonly hint: string;
+export class InsufficientMemoryError extends ServebenchError {
+  declare readonly hint: string;
   constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'InsufficientMemoryError';
-    this.hint = hint;
+    super('SIM_INSUFFICIENT_MEMORY', message, hint);
   }
 }
 

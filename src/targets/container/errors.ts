@@ -1,13 +1,8 @@
+import { ServebenchError } from '../../core/errors.ts';
+
 /** Failures of the container target: each a named class with a stable `code` and a `hint`. */
-export class ContainerTargetError extends Error {
-  readonly code: string;
-  readonly hint: string;
-  constructor(code: string, message: string, hint: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = hint;
-  }
+export class ContainerTargetError extends ServebenchError {
+  declare readonly hint: string;
 }
 
 export class DockerUnavailableError extends ContainerTargetError {
