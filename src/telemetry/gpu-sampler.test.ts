@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GpuSampler } from './gpu-sampler.ts';
-import { parseSampleLine } from './nvidia-smi-csv.ts';
+import { detectGpus, parseSampleLine } from './nvidia-smi.ts';
 import { pointTelemetrySchema } from './schema.ts';
 import { summarizeSamples } from './summarize.ts';
 
@@ -54,6 +54,26 @@ describe('nvidia-smi CSV', () => {
     });
     expect(parseSampleLine('index, uuid, utilization.gpu', 0)).toBeNull();
     expect(parseSampleLine('', 0)).toBeNull();
+  });
+
+  it('detects GPUs through the same parser (mock GPU: a fake nvidia-smi), none when it fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'servebench-smi-'));
+    const fake = join(dir, 'nvidia-smi');
+    await writeFile(
+      fake,
+      `#!/usr/bin/env bash
+[ "$1" = "--query-gpu=index,uuid,name,memory.total" ] || { echo "unexpected query $1" >&2; exit 3; }
+echo "WARNING: infoROM is corrupted at gpu 0000:41:00.0"
+echo "0, GPU-aaa, NVIDIA H200, 143771"
+echo "1, GPU-bbb, NVIDIA H200, [N/A]"
+`,
+    );
+    await chmod(fake, 0o755);
+    expect(await detectGpus(fake)).toEqual([
+      { index: '0', uuid: 'GPU-aaa', name: 'NVIDIA H200', memoryMiB: 143771 },
+      { index: '1', uuid: 'GPU-bbb', name: 'NVIDIA H200', memoryMiB: 0 },
+    ]);
+    expect(await detectGpus(join(dir, 'missing'))).toEqual([]);
   });
 
   it('summarises per GPU, keeping the leased ones by index or UUID', () => {

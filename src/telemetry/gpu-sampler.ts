@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type GpuSample, parseSampleLine, QUERY_FIELDS } from './nvidia-smi-csv.ts';
+import { type GpuSample, nvidiaSmiCommand, parseSampleLine, QUERY_FIELDS, queryArgs } from './nvidia-smi.ts';
 import type { PointTelemetry } from './schema.ts';
 import { summarizeSamples } from './summarize.ts';
 
@@ -40,17 +40,10 @@ export class GpuSampler {
   private constructor(options: GpuSamplerOptions) {
     this.intervalMs = Math.max(100, Math.round(options.intervalMs ?? 500));
     this.gpus = options.gpus ?? [];
-    this.command = options.command ?? process.env.SERVEBENCH_NVIDIA_SMI ?? 'nvidia-smi';
-    this.child = spawn(
-      this.command,
-      [
-        `--query-gpu=${QUERY_FIELDS.join(',')}`,
-        '--format=csv,noheader,nounits',
-        '-lms',
-        String(this.intervalMs),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    this.command = options.command ?? nvidiaSmiCommand();
+    this.child = spawn(this.command, [...queryArgs(QUERY_FIELDS), '-lms', String(this.intervalMs)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.setEncoding('utf8');
     this.child.stdout?.on('data', (text: string) => this.onData(text));
     this.child.stderr?.setEncoding('utf8');

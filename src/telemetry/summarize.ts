@@ -1,4 +1,4 @@
-import type { GpuSample } from './nvidia-smi-csv.ts';
+import type { GpuSample } from './nvidia-smi.ts';
 import type { GpuTelemetry, Stat } from './schema.ts';
 
 function stat(values: (number | null)[]): Stat {

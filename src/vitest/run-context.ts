@@ -1,6 +1,5 @@
 import { isAbsolute, join } from 'node:path';
 import { applyEnvOverrides, type PluginOptions } from '../config/plugin-options.ts';
-import { detectGpus, type GpuInfo } from '../pool/gpus.ts';
 import { LeaseManager } from '../pool/leases.ts';
 import { ContainerTarget } from '../targets/container/container-target.ts';
 import { ProcessTarget } from '../targets/process-target.ts';
@@ -9,6 +8,7 @@ import { ServerManager } from '../targets/server-manager.ts';
 import { SimTarget } from '../targets/sim-target.ts';
 import type { Target } from '../targets/target.ts';
 import { UrlTarget } from '../targets/url-target.ts';
+import { detectGpus, type GpuInfo } from '../telemetry/nvidia-smi.ts';
 import { Broker } from './broker.ts';
 import type { RunStamp } from './meta.ts';
 

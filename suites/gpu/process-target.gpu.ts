@@ -1,6 +1,6 @@
 import { runLoad, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { detectGpus } from '../../src/pool/gpus.ts';
+import { detectGpus } from '../../src/telemetry/nvidia-smi.ts';
 
 /** Requests per point; SERVEBENCH_GPU_REQUESTS makes a quick plumbing run. */
 const REQUESTS = Number(process.env.SERVEBENCH_GPU_REQUESTS ?? 100);
