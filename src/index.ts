@@ -21,6 +21,7 @@ export {
   runLoad,
   type ServerHandle,
   startServer,
+  startServers,
   useServer,
 } from './vitest/api.ts';
 export {

@@ -158,6 +158,52 @@ export function compareSamples(
   return gateMetrics.map((m) => verdicts.get(m.name) as Verdict);
 }
 
+/** A metric this run can judge and the baseline cannot, and the baseline field at fault. */
+export interface BaselineGap {
+  metric: string;
+  field: SampleSet;
+  reason: string;
+}
+
+/**
+ * Latency metrics the baseline cannot judge although this run could: the baseline has a statistic
+ * of 0, or fewer than the metric needs and less than half this run's samples (a run bounded by time
+ * may land a few requests either side of a threshold; that is not a broken baseline). Such a
+ * baseline would let any run pass, so the gate raises it instead of calling the point matched.
+ * Output throughput is left out: its bins depend on the run's timing, and version-1 baselines
+ * have none (the verdict says to re-record).
+ */
+export function baselineGaps(
+  baseline: BaselineSamples,
+  current: BaselineSamples,
+  options: Pick<CompareOptions, 'minSamples'> = defaultCompareOptions,
+): BaselineGap[] {
+  const gaps: BaselineGap[] = [];
+  for (const metric of gateMetrics) {
+    if (metric.samples === 'outputTokensPerSecond') continue;
+    const base = baseline[metric.samples];
+    const cur = current[metric.samples];
+    const needed = samplesNeeded(metric, options.minSamples);
+    if (cur.length < needed) continue;
+    const c = statistic(metric, Float64Array.from(cur).sort());
+    if (!(c > 0)) continue;
+    if (base.length < needed && base.length < cur.length / 2) {
+      gaps.push({
+        metric: metric.name,
+        field: metric.samples,
+        reason: `${base.length} samples, where this run has ${cur.length} and ${metric.name} needs >= ${needed}`,
+      });
+    } else if (base.length >= needed && !(statistic(metric, Float64Array.from(base).sort()) > 0)) {
+      gaps.push({
+        metric: metric.name,
+        field: metric.samples,
+        reason: `${metric.name} is 0 in the baseline`,
+      });
+    }
+  }
+  return gaps;
+}
+
 /** Welch-type interval of a log ratio, returned as relative changes. */
 function interval(
   logRatio: number,

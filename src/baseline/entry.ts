@@ -11,28 +11,58 @@ export const MAX_SAMPLES = 1000;
  */
 export const BASELINE_SCHEMA_VERSION = 2;
 
+/** A sample value: a latency in ms or a rate, finite and never negative. */
+const sampleValues = z.array(z.number().nonnegative());
+
 const latencySamples = {
   /**
    * Per-request TTFT, TPOT, E2EL in ms, in the order the requests were sent: the gate resamples
    * blocks of consecutive requests. Thinned to MAX_SAMPLES by keeping every k-th.
    */
-  ttft: z.array(z.number()),
-  tpot: z.array(z.number()),
-  e2el: z.array(z.number()),
+  ttft: sampleValues,
+  tpot: sampleValues,
+  e2el: sampleValues,
 };
 
-export const baselineSamplesSchema = z.strictObject({
-  ...latencySamples,
-  /**
-   * Output tokens per second in consecutive bins of `outputBinMs`, in time order, over the run's
-   * steady part: from its first finished request to its last sent one (no ramp-up, no drain).
-   */
-  outputTokensPerSecond: z.array(z.number()),
-  outputBinMs: z.number().positive(),
-});
+type LatencySamples = { ttft: number[]; tpot: number[]; e2el: number[]; outputTokensPerSecond: number[] };
+
+/**
+ * What a baseline needs to judge anything: a recorded run kept one TTFT and one E2EL per
+ * successful request (a passing run has some), a TPOT for those of more than one token, and
+ * none of its latencies or throughput bins are all 0. A baseline emptied or zeroed by hand would
+ * otherwise judge nothing and let every run "match".
+ */
+function checkSamples(s: LatencySamples, ctx: z.RefinementCtx): void {
+  const issue = (field: keyof LatencySamples, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [field], message });
+  if (s.ttft.length === 0)
+    issue('ttft', 'no samples: a baseline keeps one TTFT per successful request of the recorded run');
+  if (s.e2el.length !== s.ttft.length)
+    issue('e2el', `${s.e2el.length} samples, expected one per TTFT sample (${s.ttft.length})`);
+  if (s.tpot.length > s.ttft.length)
+    issue('tpot', `${s.tpot.length} samples, more than the ${s.ttft.length} requests kept`);
+  for (const field of ['ttft', 'e2el', 'outputTokensPerSecond'] as const) {
+    if (s[field].length > 0 && s[field].every((v) => v === 0))
+      issue(field, `every sample is 0: a run's ${field} is never 0, so these cannot judge a change`);
+  }
+}
+
+export const baselineSamplesSchema = z
+  .strictObject({
+    ...latencySamples,
+    /**
+     * Output tokens per second in consecutive bins of `outputBinMs`, in time order, over the run's
+     * steady part: from its first finished request to its last sent one (no ramp-up, no drain).
+     */
+    outputTokensPerSecond: sampleValues,
+    outputBinMs: z.number().positive(),
+  })
+  .superRefine(checkSamples);
 
 /** Version 1: the same latencies; throughput in one-second bins (first and last dropped). */
-const samplesV1Schema = z.strictObject({ ...latencySamples, outputTokensPerSecond: z.array(z.number()) });
+const samplesV1Schema = z
+  .strictObject({ ...latencySamples, outputTokensPerSecond: sampleValues })
+  .superRefine(checkSamples);
 
 const entryShape = {
   key: baselineKeySchema,
@@ -52,6 +82,37 @@ export const capacityAnswerSchema = capacityResultSchema.pick({
   stop_reason: true,
 });
 
+/**
+ * The samples agree with the run they were recorded from: one TTFT per completed request (up to
+ * MAX_SAMPLES). A baseline with samples cut by hand would judge a run on fewer of them than it had.
+ */
+function checkAgainstSummary(
+  e: { summary: Record<string, number>; samples?: { ttft: number[] } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const completed = e.summary.completed;
+  if (!e.samples || typeof completed !== 'number' || e.samples.ttft.length === 0) return;
+  const expected = Math.min(completed, MAX_SAMPLES);
+  if (e.samples.ttft.length !== expected)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['samples', 'ttft'],
+      message: `${e.samples.ttft.length} samples, but summary.completed says the recorded run had ${completed} successful requests (expected ${expected} samples)`,
+    });
+}
+
+/** A recorded capacity answer: servebench records one only when some load passed. */
+function checkCapacity(e: { capacity?: CapacityAnswer | undefined }, ctx: z.RefinementCtx): void {
+  const c = e.capacity;
+  if (!c) return;
+  if (c.max_passing === null || !(c.max_passing > 0))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacity', 'max_passing'],
+      message: `${c.max_passing}: a capacity baseline needs the largest passing load (> 0) to confirm`,
+    });
+}
+
 /** A load point keeps per-request samples; a capacity experiment keeps its answer. */
 export const baselineEntrySchema = z
   .strictObject({
@@ -62,7 +123,9 @@ export const baselineEntrySchema = z
   .refine((e) => (e.samples === undefined) !== (e.capacity === undefined), {
     message: 'an entry holds either samples (a load point) or capacity (a capacity experiment)',
     path: ['samples'],
-  });
+  })
+  .superRefine(checkAgainstSummary)
+  .superRefine(checkCapacity);
 
 export const baselineFileSchema = z.strictObject({
   schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
@@ -70,24 +133,24 @@ export const baselineFileSchema = z.strictObject({
 });
 
 /**
- * A version-1 file, upgraded as it is read. Its throughput bins (one second, ramp-up and drain
+ * A version-1 entry, upgraded as it is read. Its throughput bins (one second, ramp-up and drain
  * mostly included) measure something else than version 2's steady part, so they are dropped: the
  * gate then says output throughput needs a re-recorded baseline.
  */
-export const baselineFileV1Schema = z
-  .strictObject({
-    schemaVersion: z.literal(1),
-    entries: z.array(z.strictObject({ ...entryShape, samples: samplesV1Schema })),
-  })
+export const baselineEntryV1Schema = z
+  .strictObject({ ...entryShape, samples: samplesV1Schema })
+  .superRefine(checkAgainstSummary)
   .transform(
-    (file): BaselineFile => ({
-      schemaVersion: BASELINE_SCHEMA_VERSION,
-      entries: file.entries.map((e) => ({
-        ...e,
-        samples: { ...e.samples, outputTokensPerSecond: [], outputBinMs: 1000 },
-      })),
+    (e): BaselineEntry => ({
+      ...e,
+      samples: { ...e.samples, outputTokensPerSecond: [], outputBinMs: 1000 },
     }),
   );
+
+/** A version-1 file, upgraded as it is read (see baselineEntryV1Schema). */
+export const baselineFileV1Schema = z
+  .strictObject({ schemaVersion: z.literal(1), entries: z.array(baselineEntryV1Schema) })
+  .transform((file): BaselineFile => ({ schemaVersion: BASELINE_SCHEMA_VERSION, entries: file.entries }));
 
 export type BaselineSamples = z.infer<typeof baselineSamplesSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;

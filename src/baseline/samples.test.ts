@@ -53,4 +53,10 @@ describe('baseline samples', () => {
     const warm = { ...record(1, 7), warmup: true };
     expect(samplesFromRecords([bad, warm, record(2, 9)]).ttft).toEqual([9]);
   });
+
+  it('take the samples of a long run: 200,000 records (no argument-list spread, which overflowed at 150,000)', () => {
+    const s = samplesFromRecords(Array.from({ length: 200_000 }, (_, i) => record(i * 20, 50, 2)));
+    expect(s.ttft).toHaveLength(MAX_SAMPLES);
+    expect(s.outputTokensPerSecond.length).toBeGreaterThan(0);
+  });
 });

@@ -24,8 +24,13 @@ export const MIN_BIN_MS = 50;
  */
 function throughputBins(ok: readonly RequestRecord[]): { binMs: number; rates: number[] } {
   if (ok.length === 0) return { binMs: MIN_BIN_MS, rates: [] };
-  const from = Math.min(...ok.map((r) => r.end_ms));
-  const to = Math.max(...ok.map((r) => r.sent_ms));
+  // Loops, not Math.min(...ok): spreading a long run's records overflows the call stack.
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const r of ok) {
+    if (r.end_ms < from) from = r.end_ms;
+    if (r.sent_ms > to) to = r.sent_ms;
+  }
   const binMs = Math.max(MIN_BIN_MS, (to - from) / TARGET_BINS);
   const bins = Math.floor((to - from) / binMs);
   if (bins <= 0) return { binMs, rates: [] };

@@ -12,7 +12,7 @@ import { answerLine, hasAnswer, probeLine, probesTable } from './capacity-output
 import { recordingProbeRunner } from './capacity-probes.ts';
 import { renderProgress } from './progress-line.ts';
 import { readyCheck } from './ready-check.ts';
-import { vllmDate, writeResultJson } from './result-files.ts';
+import { checkOutputDirs, outputDirsOf, vllmDate, writeResultJson } from './result-files.ts';
 import { CommandWithFlagHints } from './unknown-flags.ts';
 
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -25,6 +25,14 @@ export function capacityCommand(): Command {
   return addCapacityOptions(cmd).action(async (flags: CapacityFlags, command: Command) => {
     for (const warning of checkCapacityFlags(flags, capacityGivenIn(command))) note(`warning: ${warning}`);
     const inputs = capacityInputsFromFlags(flags);
+    // Before any request: a search that could not keep its records fails now, naming the flag.
+    await checkOutputDirs(
+      outputDirsOf({
+        save: flags.saveResult,
+        resultDir: flags.resultDir,
+        resultFilename: flags.resultFilename,
+      }),
+    );
     if (flags.readyCheckTimeoutSec > 0) {
       await readyCheck(inputs.base.baseUrl, inputs.base.headers ?? {}, flags.readyCheckTimeoutSec, note);
     }

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { formatLimit as fmt, loadLimits as L } from '../config/load-limits.ts';
+import { MAX_PREFIXES, MAX_TOKENS } from '../datasets/spec.ts';
 import type { GoodputSlo } from '../metrics/summarize.ts';
 import { type ReportedMetric, reportedMetrics } from './client-queue.ts';
 
@@ -36,21 +38,81 @@ export const topK = (value: string) =>
 
 const isInf = (value: string) => /^\+?inf(inity)?$/i.test(value.trim());
 
-/** `inf` or a positive number of requests per second (vLLM parses it as a Python float). */
+/*
+ * The flags that set a count, a rate, a duration or a wait take the load profile's ranges
+ * (config/load-limits.ts, datasets/spec.ts), so a flag is refused with its range right away.
+ */
+const inRange = (min: number, max: number) => (n: number) => n >= min && n <= max;
+/** An integer in [min, max], expected as `<what> up to <max>`. */
+const intIn = (min: number, max: number, what: string) => (value: string) =>
+  number(value, `${what} up to ${fmt(max)}`, (n) => Number.isInteger(n) && inRange(min, max)(n));
+
+/** Measured requests (`--num-prompts`). */
+export const requestCount = intIn(1, L.maxRequests, 'a positive integer');
+/** Warm-up requests (`--num-warmups`). */
+export const warmupCount = intIn(0, L.maxRequests, 'an integer >= 0');
+/** Closed-loop users or a cap on requests in flight. */
+export const concurrency = intIn(1, L.maxConcurrency, 'a positive integer');
+/** A token count of a dataset's prompt or output. */
+export const tokenCount = intIn(1, MAX_TOKENS, 'a positive integer');
+export const tokenCountOrZero = intIn(0, MAX_TOKENS, 'an integer >= 0');
+export const prefixCount = intIn(1, MAX_PREFIXES, 'a positive integer');
+
+/** A rate in requests per second. */
+export const rate = (value: string) =>
+  number(value, `a rate in [${fmt(L.minRate)}, ${fmt(L.maxRate)}] req/s`, inRange(L.minRate, L.maxRate));
+/** How long to send (`--duration`). */
+export const runSeconds = (value: string) =>
+  number(
+    value,
+    `seconds in [${L.minDurationS}, ${fmt(L.maxDurationS)}]`,
+    inRange(L.minDurationS, L.maxDurationS),
+  );
+/** A request's timeout. */
+export const timeoutSeconds = (value: string) =>
+  number(
+    value,
+    `seconds in [${L.minDurationS}, ${fmt(L.maxRequestTimeoutS)}]`,
+    inRange(L.minDurationS, L.maxRequestTimeoutS),
+  );
+/** Seconds to wait for the server before a run (0: no wait). */
+export const waitSeconds = (value: string) =>
+  number(
+    value,
+    `an integer of seconds in [0, ${fmt(L.maxRequestTimeoutS)}]`,
+    (n) => Number.isInteger(n) && inRange(0, L.maxRequestTimeoutS)(n),
+  );
+/** The client timing check's allowance (`--max-lateness-ms`). */
+export const latenessMs = (value: string) =>
+  number(value, `a number of ms in (0, ${fmt(L.maxLatenessMs)}]`, (n) => n > 0 && n <= L.maxLatenessMs);
+
+/** `inf` or a rate in requests per second (vLLM parses it as a Python float). */
 export function requestRate(value: string): number {
   if (isInf(value)) return Number.POSITIVE_INFINITY;
-  return number(value, "'inf' or a rate > 0 (req/s)", (n) => Number.isFinite(n) && n > 0);
+  return number(
+    value,
+    `'inf' or a rate in [${fmt(L.minRate)}, ${fmt(L.maxRate)}] req/s`,
+    inRange(L.minRate, L.maxRate),
+  );
 }
 
-/** vLLM's `--burstiness`: a Gamma shape > 0, or `inf` for evenly spaced arrivals. */
+/** vLLM's `--burstiness`: a Gamma shape, or `inf` for evenly spaced arrivals. */
 export function burstiness(value: string): number {
   if (isInf(value)) return Number.POSITIVE_INFINITY;
-  return number(value, "a number > 0 or 'inf'", (n) => Number.isFinite(n) && n > 0);
+  return number(
+    value,
+    `a number in [${L.minBurstiness}, ${fmt(L.maxBurstiness)}] or 'inf'`,
+    inRange(L.minBurstiness, L.maxBurstiness),
+  );
 }
 
 export function workers(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
-  return number(value, "'auto' or a positive integer", (n) => Number.isInteger(n) && n > 0);
+  return number(
+    value,
+    `'auto' or a positive integer up to ${L.maxWorkers}`,
+    (n) => Number.isInteger(n) && n > 0 && n <= L.maxWorkers,
+  );
 }
 
 /** An http(s) URL (the server root). */
@@ -59,7 +121,10 @@ export function httpUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`expected an http:// or https:// URL, got '${value}'.`);
+    // The URL parser's only word is "Invalid URL": name the usual culprit, a port out of range.
+    const port = /^[a-z]+:\/\/[^/:]+:(\d+)/i.exec(value)?.[1];
+    const why = port !== undefined && Number(port) > 65535 ? ` (its port ${port} is not in 1-65535)` : '';
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, got '${value}'${why}.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(`expected an http:// or https:// URL, got '${value}'.`);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../core/write-atomic.ts';
+import { unwritableReason, updateFileLocked, writeFileAtomic } from '../core/write-atomic.ts';
+import { ResultsError } from '../report/errors.ts';
 
 /** vLLM's `date` (and file-name stamp): local time as `%Y%m%d-%H%M%S`. */
 export function vllmDate(d: Date): string {
@@ -89,25 +89,53 @@ export function unused(base: string): string {
 
 /**
  * Writes the result as one line of JSON. Appending (vLLM's `--append-result`) adds it as a new
- * line of an existing file, so a file of appended runs reads as JSON Lines.
+ * line of an existing file, so a file of appended runs reads as JSON Lines: under the file's lock
+ * and atomically, so two runs appending at once both keep their line and a crash leaves the file
+ * as it was.
  */
 export async function writeResultJson(path: string, doc: unknown, append: boolean): Promise<void> {
   const line = `${JSON.stringify(doc)}\n`;
   if (!append) return writeFileAtomic(path, line);
-  await mkdir(dirname(path), { recursive: true });
-  await appendFile(path, (await endsInsideLine(path)) ? `\n${line}` : line);
+  await updateFileLocked(path, (current) =>
+    current === null || current === '' ? line : `${current}${current.endsWith('\n') ? '' : '\n'}${line}`,
+  );
 }
 
-/** True when the file exists, is not empty and does not end with a newline. */
-async function endsInsideLine(path: string): Promise<boolean> {
-  const file = await open(path, 'r').catch(() => null);
-  if (!file) return false;
-  try {
-    const { size } = await file.stat();
-    if (size === 0) return false;
-    const { buffer } = await file.read(Buffer.alloc(1), 0, 1, size - 1);
-    return buffer[0] !== 0x0a;
-  } finally {
-    await file.close();
+/**
+ * The directories a `run` or `capacity` command will write into, known before it sends anything,
+ * each with the flags that chose it: the result file's directory with --save-result or
+ * --append-result (the raw records go beside it), else --result-dir or $TMPDIR/servebench.
+ */
+export function outputDirsOf(o: {
+  save: boolean;
+  append?: boolean;
+  resultDir: string | undefined;
+  resultFilename: string | undefined;
+}): Array<{ dir: string; flags: string }> {
+  if (o.save || o.append) {
+    const flags = o.resultFilename?.includes('/') ? '--result-dir / --result-filename' : '--result-dir';
+    return [{ dir: dirname(resolve(o.resultDir ?? '.', o.resultFilename ?? 'result.json')), flags }];
+  }
+  if (o.resultDir !== undefined) return [{ dir: resolve(o.resultDir), flags: '--result-dir' }];
+  return [
+    {
+      dir: join(tmpdir(), 'servebench'),
+      flags: '$TMPDIR (raw records go to $TMPDIR/servebench without --result-dir)',
+    },
+  ];
+}
+
+/**
+ * Checks that each output directory can be written (created, a probe file written and removed)
+ * before any request is sent: a run that cannot keep its records fails at once, naming the flag.
+ */
+export async function checkOutputDirs(dirs: ReadonlyArray<{ dir: string; flags: string }>): Promise<void> {
+  for (const { dir, flags } of dirs) {
+    const reason = await unwritableReason(dir);
+    if (reason !== null)
+      throw new ResultsError(
+        `${flags}: cannot write to ${dir} (${reason})`,
+        'give a directory this process can write to; nothing was sent to the server',
+      );
   }
 }

@@ -2,13 +2,20 @@ import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import { type LoadResult, runLoad } from '../load/run-load.ts';
-import { toJsonl } from '../metrics/record-files.ts';
+import { jsonlChunks } from '../metrics/record-files.ts';
 import { clientQueueStats } from './client-queue.ts';
 import { failureReasons } from './failure-reasons.ts';
 import { checkFlags } from './flag-checks.ts';
 import { renderProgress } from './progress-line.ts';
 import { readyCheck } from './ready-check.ts';
-import { defaultResultFilename, planOutputs, vllmDate, writeResultJson } from './result-files.ts';
+import {
+  checkOutputDirs,
+  defaultResultFilename,
+  outputDirsOf,
+  planOutputs,
+  vllmDate,
+  writeResultJson,
+} from './result-files.ts';
 import { addRunOptions, givenIn, type RunFlags } from './run-options.ts';
 import { profileFromFlags, queueMetricsOf, reportedMetricsOf } from './run-profile.ts';
 import { renderSummaryTable } from './summary-table.ts';
@@ -25,6 +32,15 @@ export function runCommand(): Command {
   return addRunOptions(cmd).action(async (flags: RunFlags, command: Command) => {
     for (const warning of checkFlags(flags, givenIn(command))) note(`warning: ${warning}`);
     const profile = profileFromFlags(flags);
+    // Before any request: a run that could not keep its records fails now, naming the flag.
+    await checkOutputDirs(
+      outputDirsOf({
+        save: flags.saveResult,
+        append: flags.appendResult,
+        resultDir: flags.resultDir,
+        resultFilename: flags.resultFilename,
+      }),
+    );
     if (flags.readyCheckTimeoutSec > 0) {
       await readyCheck(profile.baseUrl, profile.headers ?? {}, flags.readyCheckTimeoutSec, note);
     }
@@ -64,7 +80,7 @@ async function saveFiles(
     }),
     date,
   });
-  await writeFileAtomic(plan.rawPath, toJsonl(result.records));
+  await writeFileAtomic(plan.rawPath, jsonlChunks(result.records));
   note(`raw records: ${plan.rawPath}`);
   if (plan.resultPath === null) return;
   const doc = resultDocument(

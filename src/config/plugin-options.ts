@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
 
 /** container target: how the server container is made (see README, "Container target"). */
 export const containerOptionsSchema = z.strictObject({
@@ -35,6 +36,20 @@ export const containerOptionsSchema = z.strictObject({
 
 export type ContainerOptions = z.infer<typeof containerOptionsSchema>;
 
+/** An http(s) server root; the message says what was expected, not just "Invalid URL". */
+const httpUrl = z
+  .string({ error: "expected the server's root URL, e.g. 'http://127.0.0.1:8000'" })
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    error: (issue) =>
+      `expected an http:// or https:// URL such as 'http://127.0.0.1:8000', got ${JSON.stringify(issue.input)}${portNote(issue.input)}`,
+  });
+
+/** " (port 70000 is out of range 1-65535)" when that is why a URL does not parse. */
+function portNote(value: unknown): string {
+  const port = typeof value === 'string' ? /^[a-z]+:\/\/[^/:]+:(\d+)/i.exec(value)?.[1] : undefined;
+  return port !== undefined && Number(port) > 65535 ? ` (port ${port} is out of range 1-65535)` : '';
+}
+
 /** A GPU as nvidia-smi names it: index or UUID; `0` and `'0'` are the same GPU. */
 const gpuId = z.union([z.string().min(1), z.int().nonnegative()]).transform(String);
 
@@ -44,8 +59,8 @@ export const targetKinds = ['auto', 'container', 'process', 'sim', 'url'] as con
 export const pluginOptionsSchema = z.strictObject({
   /** Where servers come from; `auto` = process target on a GPU host, the simulator otherwise. */
   target: z.enum(targetKinds).default('auto'),
-  /** url target: the running server's root. */
-  url: z.url().optional(),
+  /** url target: the running server's root (required by target 'url'; SERVEBENCH_URL overrides it). */
+  url: httpUrl.optional(),
   /**
    * process target: the command, with {model}, {port} and {args} placeholders.
    * Default: vllm serve {model} --host 127.0.0.1 --port {port} {args}
@@ -66,22 +81,54 @@ export const pluginOptionsSchema = z.strictObject({
   container: containerOptionsSchema.prefault({}),
   resultsDir: z.string().default('results'),
   baselinesDir: z.string().default('baselines'),
-  /** Relative change tolerated before a baseline metric can regress; per metric or default. */
-  tolerance: z.record(z.string(), z.number().positive()).default({}),
+  /**
+   * Relative change tolerated before a baseline metric can regress (>= 0; 0.1 allows 10 %), per
+   * gated metric or `default`; the names are checked where the gate is known (baseline/tolerance.ts).
+   */
+  tolerance: z
+    .record(
+      z.string(),
+      z
+        .number({ error: 'expected a relative change >= 0 (0.1 allows 10 %)' })
+        .nonnegative({ error: 'expected a relative change >= 0 (0.1 allows 10 %)' }),
+    )
+    .default({}),
 });
 
 export type PluginOptions = z.infer<typeof pluginOptionsSchema>;
 export type PluginOptionsInput = z.input<typeof pluginOptionsSchema>;
 
-/** One run's override of the target, e.g. `SERVEBENCH_TARGET=sim npx vitest run`. */
+/**
+ * One run's override of the target, e.g. `SERVEBENCH_TARGET=sim npx vitest run`, and the checks
+ * that need it: target 'url' needs a URL, from the `url` option or SERVEBENCH_URL.
+ */
 export function applyEnvOverrides(options: PluginOptions, env: NodeJS.ProcessEnv): PluginOptions {
   const target = env.SERVEBENCH_TARGET;
   if (target !== undefined && !(targetKinds as readonly string[]).includes(target)) {
-    throw new Error(`SERVEBENCH_TARGET must be one of ${targetKinds.join(', ')}, got '${target}'`);
+    throw new ConfigError(
+      `SERVEBENCH_TARGET: expected one of ${targetKinds.join(', ')}, got '${target}'`,
+      'unset it, or set it to one of those targets',
+    );
   }
-  return {
+  const url = env.SERVEBENCH_URL;
+  if (url !== undefined) {
+    const parsed = httpUrl.safeParse(url);
+    if (!parsed.success)
+      throw new ConfigError(
+        `SERVEBENCH_URL: ${parsed.error.issues[0]?.message}`,
+        'unset it, or set it to the running server',
+      );
+  }
+  const merged: PluginOptions = {
     ...options,
     target: (target as PluginOptions['target'] | undefined) ?? options.target,
-    url: env.SERVEBENCH_URL ?? options.url,
+    url: url ?? options.url,
   };
+  if (merged.target === 'url' && merged.url === undefined) {
+    throw new ConfigError(
+      "invalid servebench() options:\n  url: required by target 'url': expected the running server's root URL, e.g. url: 'http://127.0.0.1:8000'",
+      'add url to servebench() in vitest.config.ts, or set SERVEBENCH_URL for one run',
+    );
+  }
+  return merged;
 }

@@ -9,6 +9,7 @@ export const errorCodes = {
   SB_DATASET: 'a dataset spec or file that cannot be read or used',
   SB_BASELINE: 'a baseline file that cannot be read, written or judged',
   SB_RESULTS: 'a results or report file that cannot be written',
+  SB_FILE_LOCKED: 'another servebench process held a file lock for longer than the wait',
   SB_SERVER_START: 'a server (sim, process, url) that did not start or answer',
   SB_DOCKER_UNAVAILABLE: 'the container target cannot reach a Docker daemon',
   SB_NVIDIA_RUNTIME_MISSING: 'the Docker daemon cannot hand GPUs to containers',
@@ -27,6 +28,14 @@ export const errorCodes = {
   SB_STREAM_ERROR: 'the server sent an error event inside the stream',
   SB_MALFORMED_SSE: 'the stream is not valid server-sent events or its JSON cannot be parsed',
   SB_MISSING_USAGE: 'the stream carried no usage counts',
+  SB_INVALID_ANSWER:
+    'the answer is impossible: usage counts that are not non-negative integers or do not add up, or no choice with content or a finish reason',
+  SB_EVENT_TOO_LARGE: "one server-sent event was larger than the client's limit (4 MiB)",
+  SB_HEADERS_TOO_LARGE: "the response headers were larger than the client's limit",
+  SB_CONTENT_ENCODING:
+    'the response body was compressed (Content-Encoding), which the client does not decode',
+  SB_CLIENT_RESOURCES:
+    "the client itself ran out of a resource (file descriptors, local ports, memory): the client's fault, not the server's",
   SB_CANCELLED: 'the run was stopped while the request was in flight',
   SB_UNKNOWN: 'a failed request recorded without a code',
 } as const;
@@ -64,6 +73,11 @@ export const requestFailure = {
   streamError: 'SB_STREAM_ERROR',
   malformedSse: 'SB_MALFORMED_SSE',
   missingUsage: 'SB_MISSING_USAGE',
+  invalidAnswer: 'SB_INVALID_ANSWER',
+  eventTooLarge: 'SB_EVENT_TOO_LARGE',
+  headersTooLarge: 'SB_HEADERS_TOO_LARGE',
+  contentEncoding: 'SB_CONTENT_ENCODING',
+  clientResources: 'SB_CLIENT_RESOURCES',
   cancelled: 'SB_CANCELLED',
 } as const satisfies Record<string, ErrorCode>;
 

@@ -32,7 +32,8 @@ export function leasedPool(leases: LeaseManager, env: LeaseEnv): PoolRunnerIniti
 
     override send(message: WorkerRequest): void {
       // Vitest starts the next worker right after asking this one to stop, and calls stop() only
-      // once the worker has answered: the stop request is the moment the file is done.
+      // once the worker has answered: the stop request is the moment the file is done. The
+      // release stops the file's servers; the next worker's acquire() waits until they are gone.
       if (message.type === 'stop') this.releaseLease();
       super.send(message);
     }
@@ -43,7 +44,7 @@ export function leasedPool(leases: LeaseManager, env: LeaseEnv): PoolRunnerIniti
     }
 
     private releaseLease(): void {
-      if (this.lease) leases.release(this.lease.id);
+      if (this.lease) void leases.release(this.lease.id);
       this.lease = null;
     }
   }

@@ -33,6 +33,8 @@ export function baselineCell(outcome: BaselineOutcome | null): string {
       return '⚠️ no baseline';
     case 'skipped':
       return '⚠️ skipped';
+    case 'unusable':
+      return '❌ baseline cannot judge';
   }
   const regressed = by('regressed');
   if (regressed.length > 0) return `❌ ${regressed.map(change).join(', ')}`;

@@ -112,7 +112,7 @@ function header(results: ResultsFile): string[] {
   lines.push(
     `- **Target:** ${code(results.target)}: ${escapeMarkdown(results.targetReason)}`,
     `- **GPUs:** ${gpus}`,
-    `- **Run:** ${escapeMarkdown(results.startedAt)}${took ? ` (${took})` : ''}`,
+    `- **Run:** ${escapeMarkdown(results.startedAt)}${took ? ` (${took})` : ''}${results.runId ? `, id ${code(results.runId)}` : ''}`,
     `- **Outcome:** ${outcome(results.points)}`,
     ...results.points
       .filter(isCapacityPoint)
@@ -134,6 +134,7 @@ function outcome(points: readonly PointResult[]): string {
   ] as const;
   const baseline = [
     [count((p) => p.baseline?.status === 'regressed'), '❌', 'regressed'],
+    [count((p) => p.baseline?.status === 'unusable'), '❌', 'with a baseline that cannot judge'],
     [count((p) => p.baseline?.verdicts.some((v) => v.verdict === 'improved') ?? false), '✅', 'improved'],
     [count((p) => p.baseline?.status === 'new' || p.baseline?.status === 'updated'), '🆕', 'new or updated'],
     [count((p) => p.baseline?.status === 'missing'), '⚠️', 'without a baseline'],

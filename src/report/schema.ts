@@ -46,7 +46,11 @@ export const verdictSchema = z.strictObject({
 });
 
 export const baselineOutcomeSchema = z.strictObject({
-  status: z.enum(['matched', 'regressed', 'new', 'updated', 'missing', 'skipped']),
+  /**
+   * `unusable`: the baseline entry exists but cannot judge this run (emptied or zeroed samples);
+   * the point fails with the file, entry and field named in `message`.
+   */
+  status: z.enum(['matched', 'regressed', 'new', 'updated', 'missing', 'skipped', 'unusable']),
   verdicts: z.array(verdictSchema),
   /** Under-test fields of the baseline, to show what changed. */
   baselineUnderTest: underTestSchema.nullable(),
@@ -91,6 +95,12 @@ export const pointResultSchema = z.strictObject({
 
 export const resultsFileSchema = z.strictObject({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  /**
+   * The run that wrote this file (also in summary.md): a report always belongs to one run. A run
+   * moves the previous run's report to `previous/` before it measures anything. Absent in files
+   * written before it was recorded.
+   */
+  runId: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
   target: z.string(),

@@ -16,7 +16,7 @@ export { createSimServer, SIM_VERSION } from './http/server.ts';
 export { mpsScaling } from './perf/mps.ts';
 export { type BatchItem, StepTimeModel } from './perf/step-time.ts';
 export { defaultTuning, type PerfTuning } from './perf/tuning.ts';
-export { SIM_ENTRY, type SimProcess, startSim } from './process.ts';
+export { SIM_ENTRY, type SimProcess, startSim, startSims } from './process.ts';
 export { findHardware, type HardwareProfile, hardwareIds, hardwareProfiles } from './profiles/hardware.ts';
 export { findModel, type ModelProfile, modelIds, modelProfiles } from './profiles/models.ts';
 export { serve } from './serve.ts';

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { modulePath } from '../runtime/module-path.ts';
+import { sweepStraysOnce } from '../runtime/strays.ts';
+import { describeExit, type SupervisedProcess, startAll, supervise } from '../runtime/supervise.ts';
 
 /** The simulator's entry point, for anything that starts it as a process. */
 export const SIM_ENTRY = modulePath(import.meta.url, './main');
@@ -7,7 +8,8 @@ export const SIM_ENTRY = modulePath(import.meta.url, './main');
 export interface SimProcess {
   readonly url: string;
   readonly port: number;
-  readonly child: ChildProcess;
+  /** The supervised process (pid, output tail). */
+  readonly process: SupervisedProcess;
   /** Everything the process wrote so far. */
   output(): string;
   /** Resolves with the exit code when the process ends. */
@@ -17,47 +19,68 @@ export interface SimProcess {
 
 /**
  * Starts the real simulator (`node src/sim/main.ts --port 0 ...`) on 127.0.0.1 and resolves once
- * it prints its listening line. Rejects with its output if it exits or does not start in time.
+ * it prints its listening line. Rejects with its output if it exits or does not start in time (it
+ * is stopped then). It runs supervised (runtime/supervise.ts): stop() ends it, and it never
+ * outlives the process that started it. Several at once: startSims, which stops the ones that
+ * started when another fails.
  */
-export function startSim(args: readonly string[], timeoutMs = 10_000): Promise<SimProcess> {
-  const child = spawn(process.execPath, [SIM_ENTRY, '--host', '127.0.0.1', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startSim(args: readonly string[], timeoutMs = 10_000): Promise<SimProcess> {
+  await sweepStraysOnce();
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`simulator did not start within ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        const url = m[1];
-        resolve({
-          url,
-          port: Number(new URL(url).port),
-          child,
-          output: () => out,
-          exited,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) {
-              child.kill('SIGTERM');
-              await exited;
-            }
-          },
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`simulator exited with code ${code} before listening:\n${out}`));
-    });
+  let listening: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => {
+    listening = resolve;
   });
+  const child = supervise({
+    command: process.execPath,
+    args: [SIM_ENTRY, '--host', '127.0.0.1', '--port', '0', ...args],
+    role: 'simulator',
+    graceMs: 5000,
+    onOutput: (text) => {
+      out += text;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) listening(m[1]);
+    },
+  });
+  const exited = child.exited.then((exit) => exit.code);
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    url,
+    child.exited.then(
+      (exit) =>
+        new Error(`simulator exited (${describeExit(exit, process.execPath)}) before listening:\n${out}`),
+    ),
+    new Promise<Error>((resolve) => {
+      timer = setTimeout(
+        () => resolve(new Error(`simulator did not start within ${timeoutMs} ms:\n${out}`)),
+        timeoutMs,
+      );
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome instanceof Error) {
+    await child.stop({ graceMs: 0 });
+    throw outcome;
+  }
+  return {
+    url: outcome,
+    port: Number(new URL(outcome).port),
+    process: child,
+    output: () => out,
+    exited,
+    stop: async () => {
+      await child.stop();
+    },
+  };
+}
+
+/**
+ * Starts several simulators at once (one argument list each). If any fails to start, the others
+ * are stopped before the error is thrown: a failed start-up never leaves simulators running.
+ */
+export function startSims(
+  argsList: readonly (readonly string[])[],
+  timeoutMs?: number,
+): Promise<SimProcess[]> {
+  return startAll(argsList.map((args) => startSim(args, timeoutMs)));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Secrets } from '../core/secrets.ts';
 import { freePort, startChildServer } from './child-server.ts';
 import { expandCommand } from './process-target.ts';
 import type { ServerInfo } from './target.ts';
@@ -27,7 +28,7 @@ describe('child servers (real processes)', () => {
       env: process.env,
       info: info(port),
       startupTimeoutMs: 30_000,
-      secrets: ['hf_SECRET123'],
+      secrets: new Secrets(['hf_SECRET123']),
     }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/failed to become healthy: server exited \(code 3\)/);

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { LogTail } from './log-tail.ts';
+import { Secrets } from '../core/secrets.ts';
+import { sweepStraysOnce } from '../runtime/strays.ts';
+import { describeExit, type ProcessWatcher, supervise } from '../runtime/supervise.ts';
 import { waitForHealth } from './readiness.ts';
-import type { Reaper } from './reaper.ts';
 import { type RunningServer, type ServerInfo, ServerStartError } from './target.ts';
 
 /** A free TCP port on 127.0.0.1 (the OS picks; closed again before the server binds it). */
@@ -22,69 +22,65 @@ export interface ChildServerOptions {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** What is recorded; its serverArgs must already be masked (recordedArgs in the targets). */
   info: ServerInfo;
   startupTimeoutMs: number;
-  /** Values masked in logs and errors (tokens). */
-  secrets?: string[];
-  /** Kills the server's process group if this process dies without stopping it. */
-  reaper?: Reaper;
+  /** Masked in logs and errors (see core/secrets.ts). */
+  secrets?: Secrets;
+  /** Kills the server's process group if this process dies without stopping it (the reaper). */
+  reaper?: ProcessWatcher;
+  /** SIGTERM -> SIGKILL grace when it is stopped (default 10 s). */
+  stopGraceMs?: number;
+  /** Gives up (and stops the server) when aborted before it is healthy: its lease ended. */
+  signal?: AbortSignal;
 }
 
 /**
- * Spawns a server process in its own process group, waits for /health, and kills the whole
- * group on stop (vLLM forks engine processes). Dies before healthy => error with its last lines.
+ * Starts a server process (supervised: own process group, masked log tail, reaper and stray
+ * registry), waits for /health, and kills the whole group on stop (vLLM forks engine processes).
+ * Dies before healthy => error with its last lines.
  */
 export async function startChildServer(options: ChildServerOptions): Promise<RunningServer> {
-  const logs = new LogTail(200, options.secrets);
-  const child: ChildProcess = spawn(options.command, options.args, {
+  const secrets = options.secrets ?? Secrets.none;
+  await sweepStraysOnce();
+  const child = supervise({
+    command: options.command,
+    args: options.args,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    role: `${options.info.target} server`,
+    secrets,
+    watcher: options.reaper,
+    graceMs: options.stopGraceMs,
   });
-  if (child.pid) options.reaper?.watch(child.pid);
-  logs.follow(child.stdout);
-  logs.follow(child.stderr);
-  let stopping = false;
-  const exited = new Promise<Error>((resolve) => {
-    child.once('error', (error) =>
-      resolve(new Error(`could not start '${options.command}': ${error.message}`)),
-    );
-    child.once('exit', (code, signal) => {
-      if (child.pid) options.reaper?.forget(child.pid);
-      resolve(new Error(`server exited (${signal ?? `code ${code}`})`));
-    });
-  });
+  const exited = child.exited.then((exit) =>
+    exit.error
+      ? new Error(describeExit(exit, options.command))
+      : new Error(`server exited (${describeExit(exit, options.command)})`),
+  );
   const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await child.stop();
   };
+  const abandoned = new Promise<Error>((resolve) => {
+    const why = () => resolve(new Error('its test file ended (GPU lease released) while it was starting'));
+    if (options.signal?.aborted) why();
+    options.signal?.addEventListener('abort', why, { once: true });
+  });
   try {
-    await waitForHealth(options.info.url, exited, options.startupTimeoutMs);
+    await waitForHealth(options.info.url, Promise.race([exited, abandoned]), options.startupTimeoutMs);
   } catch (error) {
     await stop();
     throw new ServerStartError(
-      `${options.info.target} server for ${options.info.model} failed to become healthy: ${(error as Error).message}\n` +
-        `last log lines:\n${logs.tail(30).join('\n') || '(none)'}`,
+      secrets.mask(
+        `${options.info.target} server for ${options.info.model} failed to become healthy: ${(error as Error).message}\n` +
+          `last log lines:\n${child.output.tail(30).join('\n') || '(none)'}`,
+      ),
       'read the log lines above; check the model, the arguments and the GPUs',
     );
   }
   return {
     info: options.info,
-    logs: () => logs.tail(),
-    exited: exited.then((e) => (stopping ? new Error('stopped') : e)),
+    logs: () => child.output.tail(),
+    exited: exited.then((e) => (child.stopRequested ? new Error('stopped') : e)),
     stop,
   };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid) process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
 }

@@ -1,10 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogTail } from './log-tail.ts';
-import type { Reaper } from './reaper.ts';
+import { knownSecrets } from '../core/secrets.ts';
+import { sweepStraysOnce } from '../runtime/strays.ts';
+import {
+  describeExit,
+  type ProcessWatcher,
+  type SupervisedProcess,
+  supervise,
+} from '../runtime/supervise.ts';
 import { ServerStartError } from './target.ts';
 
 export interface MpsDaemonOptions {
@@ -13,7 +19,7 @@ export interface MpsDaemonOptions {
   /** Default: $SERVEBENCH_MPS_CONTROL or `nvidia-cuda-mps-control` on PATH. */
   command?: string;
   /** Kills the daemon's process group if this process dies without stopping it. */
-  reaper?: Reaper;
+  reaper?: ProcessWatcher;
   startTimeoutMs?: number;
   /** Where the daemon's temporary directory goes (default: the OS temp directory). */
   parentDir?: string;
@@ -34,44 +40,38 @@ const QUIT_TIMEOUT_MS = 10_000;
 export class MpsDaemon {
   readonly dir: string;
   readonly command: string;
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  private readonly output = new LogTail(50);
-  private readonly reaper: Reaper | undefined;
+  private readonly child: SupervisedProcess;
+  /** Resolves once the daemon ended and said so in its output. */
+  private readonly ended: Promise<void>;
   private stopping: Promise<void> | null = null;
 
   private constructor(dir: string, options: MpsDaemonOptions) {
     this.dir = dir;
     this.command = options.command ?? process.env.SERVEBENCH_MPS_CONTROL ?? 'nvidia-cuda-mps-control';
-    this.reaper = options.reaper;
-    this.child = spawn(this.command, ['-f'], {
+    this.child = supervise({
+      command: this.command,
+      args: ['-f'],
       env: { ...process.env, ...this.clientEnv, CUDA_VISIBLE_DEVICES: options.gpus.join(',') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+      role: 'MPS control daemon',
+      secrets: knownSecrets(),
+      tailLines: 50,
+      graceMs: QUIT_TIMEOUT_MS,
+      watcher: options.reaper,
     });
-    if (this.child.pid) this.reaper?.watch(this.child.pid);
-    this.output.follow(this.child.stdout);
-    this.output.follow(this.child.stderr);
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (error: NodeJS.ErrnoException) => {
-        this.output.push(
-          error.code === 'ENOENT'
-            ? `${this.command} not found (MPS needs the NVIDIA driver's MPS tools on PATH)`
-            : `could not run ${this.command}: ${error.message}`,
-        );
-        this.output.push('\n');
-        resolve();
-      });
-      this.child.once('exit', (code, signal) => {
-        if (this.child.pid) this.reaper?.forget(this.child.pid);
-        this.output.push(`${this.command} -f exited (${signal ?? `code ${code}`})\n`);
-        resolve();
-      });
+    this.ended = this.child.exited.then((exit) => {
+      const said =
+        exit.error?.code === 'ENOENT'
+          ? `${this.command} not found (MPS needs the NVIDIA driver's MPS tools on PATH)`
+          : exit.error
+            ? describeExit(exit, this.command)
+            : `${this.command} -f exited (${describeExit(exit, this.command)})`;
+      this.child.output.push(`${said}\n`);
     });
   }
 
   /** Starts a daemon and waits until it accepts clients. */
   static async start(options: MpsDaemonOptions): Promise<MpsDaemon> {
+    await sweepStraysOnce();
     const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), 'servebench-mps-'));
     await mkdir(join(dir, 'pipe'));
     await mkdir(join(dir, 'log'));
@@ -79,6 +79,7 @@ export class MpsDaemon {
     try {
       await daemon.waitReady(options.startTimeoutMs ?? 30_000);
     } catch (error) {
+      if (!daemon.child.running) await daemon.ended;
       const lines = await daemon.logs();
       await daemon.stop();
       throw new ServerStartError(
@@ -109,15 +110,11 @@ export class MpsDaemon {
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {
-    let gone = false;
-    void this.exited.then(() => {
-      gone = true;
-    });
     const control = join(this.pipeDir, 'control');
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
       if (existsSync(control)) return;
-      if (gone) throw new Error(`${this.command} exited before its control pipe appeared`);
+      if (!this.child.running) throw new Error(`${this.command} exited before its control pipe appeared`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     throw new Error(`${control} did not appear in ${(timeoutMs / 1000).toFixed(0)} s`);
@@ -126,7 +123,7 @@ export class MpsDaemon {
   /** The daemon's own output and the tail of its control.log. */
   async logs(): Promise<string[]> {
     const log = await readFile(join(this.logDir, 'control.log'), 'utf8').catch(() => '');
-    return [...this.output.tail(20), ...log.trimEnd().split('\n').filter(Boolean).slice(-20)];
+    return [...this.child.output.tail(20), ...log.trimEnd().split('\n').filter(Boolean).slice(-20)];
   }
 
   /** Quits the daemon (its MPS server goes with it), then removes its directories. Idempotent. */
@@ -135,19 +132,23 @@ export class MpsDaemon {
     return this.stopping;
   }
 
+  /**
+   * `echo quit | nvidia-cuda-mps-control`, then what is left of its process group is killed once
+   * the quit had its time (the supervisor's stop without a first signal); a client that cannot
+   * even run sends SIGTERM first.
+   */
   private async quit(): Promise<void> {
-    const running = () => this.child.exitCode === null && this.child.signalCode === null && !!this.child.pid;
-    if (running()) {
-      await this.send('quit');
-      const timer = setTimeout(() => this.killGroup('SIGKILL'), QUIT_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(timer);
+    if (this.child.running) {
+      const asked = await this.send('quit');
+      await this.child.stop({ signal: asked ? null : 'SIGTERM', graceMs: QUIT_TIMEOUT_MS });
+    } else {
+      await this.child.stop({ graceMs: 1000 });
     }
     await rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
 
-  /** `echo COMMAND | nvidia-cuda-mps-control` against this daemon's pipe directory. */
-  private send(command: string): Promise<void> {
+  /** `echo COMMAND | nvidia-cuda-mps-control` against this daemon's pipe directory; false if it could not run. */
+  private send(command: string): Promise<boolean> {
     return new Promise((resolve) => {
       const client = spawn(this.command, [], {
         env: { ...process.env, ...this.clientEnv },
@@ -156,22 +157,14 @@ export class MpsDaemon {
       const timer = setTimeout(() => client.kill('SIGKILL'), QUIT_TIMEOUT_MS);
       client.once('error', () => {
         clearTimeout(timer);
-        this.killGroup('SIGTERM');
-        resolve();
+        resolve(false);
       });
       client.once('exit', () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       });
+      client.stdin?.on('error', () => {});
       client.stdin?.end(`${command}\n`);
     });
-  }
-
-  private killGroup(signal: NodeJS.Signals): void {
-    try {
-      if (this.child.pid) process.kill(-this.child.pid, signal);
-    } catch {
-      this.child.kill(signal);
-    }
   }
 }

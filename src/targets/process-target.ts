@@ -3,7 +3,13 @@ import type { ServerSpec } from '../config/server-spec.ts';
 import { freePort, startChildServer } from './child-server.ts';
 import { MpsDaemon } from './mps-daemon.ts';
 import type { Reaper } from './reaper.ts';
-import { type RunningServer, ServerStartError, type StartContext, type Target } from './target.ts';
+import {
+  type RunningServer,
+  ServerStartError,
+  type StartContext,
+  serverSecrets,
+  type Target,
+} from './target.ts';
 
 export const defaultCommand = [
   'vllm',
@@ -111,6 +117,8 @@ export class ProcessTarget implements Target {
     }
     const names = [...new Set(gpus.map((g) => context.gpuNames.get(g) ?? 'unknown GPU'))].join('+');
     const url = `http://127.0.0.1:${port}`;
+    // The spec's, this process's, and those in the command template itself (`--api-key sk-...`).
+    const secrets = serverSecrets(spec, this.template);
     let server: RunningServer;
     try {
       server = await startChildServer({
@@ -119,7 +127,8 @@ export class ProcessTarget implements Target {
         env,
         startupTimeoutMs: spec.startupTimeoutS * 1000,
         reaper: this.reaper,
-        secrets: [process.env.HF_TOKEN ?? ''],
+        signal: context.signal,
+        secrets,
         info: {
           url,
           model: spec.model,
@@ -127,7 +136,7 @@ export class ProcessTarget implements Target {
           simulated: false,
           hardware: `${names} x${gpus.length}`,
           server: command as string,
-          serverArgs: spec.args,
+          serverArgs: secrets.maskArgs(spec.args),
           gpus,
         },
       });

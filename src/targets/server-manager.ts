@@ -1,13 +1,26 @@
 import { type ServerSpec, serverSpecSchema } from '../config/server-spec.ts';
 import type { RunningServer, StartContext, Target } from './target.ts';
 
+interface Owned {
+  /** The GPU lease (test file) the server belongs to: it lives no longer than the lease. */
+  lease: string;
+  starting: Promise<RunningServer>;
+}
+
 /**
- * Starts servers on request and reuses a running one when the spec and GPUs are identical
- * (across test files and watch reruns). A server that died is started again on the next request.
+ * Starts servers on request, each owned by the GPU lease of the test file that asked, and
+ * reuses a running one when the lease and spec are the same (a second `useServer` of the same
+ * spec, a sweep's second pass). A server lives no longer than its lease: releaseLease() stops the
+ * lease's servers before its GPUs go to the next test file, stop() ends one earlier (a sweep
+ * with a server per point). A server is registered from the moment its start begins, so one
+ * still starting when its lease ends (a sibling start failed, the file was cancelled) is stopped
+ * as soon as it is up. A server that died is started again on the next request.
  */
 export class ServerManager {
   private readonly target: Target;
-  private readonly servers = new Map<string, Promise<RunningServer>>();
+  private readonly servers = new Map<string, Owned>();
+  /** Aborts the starts still in flight when a lease ends. */
+  private readonly leases = new Map<string, AbortController>();
 
   constructor(target: Target) {
     this.target = target;
@@ -17,26 +30,70 @@ export class ServerManager {
     return this.target.kind;
   }
 
-  async acquire(specInput: unknown, context: StartContext): Promise<RunningServer> {
+  async acquire(specInput: unknown, context: StartContext, lease = 'no-lease'): Promise<RunningServer> {
     const spec: ServerSpec = serverSpecSchema.parse(specInput);
-    const key = JSON.stringify([spec, context.gpus.slice(0, spec.gpus)]);
+    const key = JSON.stringify([lease, spec, context.gpus.slice(0, spec.gpus)]);
     const existing = this.servers.get(key);
     if (existing) {
-      const server = await existing.catch(() => null);
+      const server = await existing.starting.catch(() => null);
       if (server && (await isAlive(server))) return server;
-      this.servers.delete(key);
+      if (this.servers.get(key) === existing) this.servers.delete(key);
+      await server?.stop().catch(() => {});
     }
-    const starting = this.target.start(spec, context);
-    this.servers.set(key, starting);
-    starting.catch(() => this.servers.delete(key));
-    return starting;
+    let controller = this.leases.get(lease);
+    if (!controller || controller.signal.aborted) {
+      controller = new AbortController();
+      this.leases.set(lease, controller);
+    }
+    const owned: Owned = {
+      lease,
+      starting: this.target.start(spec, { ...context, signal: controller.signal }),
+    };
+    this.servers.set(key, owned);
+    owned.starting.catch(() => {
+      if (this.servers.get(key) === owned) this.servers.delete(key);
+    });
+    return owned.starting;
+  }
+
+  /** Stops the server at `url` (of `lease`, when given). False when there was none. */
+  async stop(url: string, lease?: string): Promise<boolean> {
+    const found: Owned[] = [];
+    for (const [key, owned] of this.servers) {
+      if (lease !== undefined && owned.lease !== lease) continue;
+      const server = await owned.starting.catch(() => null);
+      if (server?.info.url !== url) continue;
+      this.servers.delete(key);
+      found.push(owned);
+    }
+    await stopEach(found);
+    return found.length > 0;
+  }
+
+  /** Stops every server of a lease (those still starting once they are up); resolves when all are gone. */
+  async releaseLease(lease: string): Promise<void> {
+    this.leases.get(lease)?.abort();
+    this.leases.delete(lease);
+    const found: Owned[] = [];
+    for (const [key, owned] of this.servers) {
+      if (owned.lease !== lease) continue;
+      this.servers.delete(key);
+      found.push(owned);
+    }
+    await stopEach(found);
   }
 
   async stopAll(): Promise<void> {
+    for (const controller of this.leases.values()) controller.abort();
+    this.leases.clear();
     const all = [...this.servers.values()];
     this.servers.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.stop()).catch(() => {})));
+    await stopEach(all);
   }
+}
+
+async function stopEach(owned: readonly Owned[]): Promise<void> {
+  await Promise.all(owned.map((o) => o.starting.then((s) => s.stop()).catch(() => {})));
 }
 
 async function isAlive(server: RunningServer): Promise<boolean> {

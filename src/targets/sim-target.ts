@@ -1,15 +1,15 @@
 import type { ServerSpec } from '../config/server-spec.ts';
+import type { ProcessWatcher } from '../runtime/supervise.ts';
 import { SIM_ENTRY } from '../sim/process.ts';
 import { version } from '../version.ts';
 import { freePort, startChildServer } from './child-server.ts';
-import type { Reaper } from './reaper.ts';
-import type { RunningServer, StartContext, Target } from './target.ts';
+import { type RunningServer, type StartContext, serverSecrets, type Target } from './target.ts';
 
 /** The embedded simulator in a child process: never in the load generator's process. */
 export class SimTarget implements Target {
   readonly kind = 'sim';
-  private readonly reaper: Reaper;
-  constructor(reaper: Reaper) {
+  private readonly reaper: ProcessWatcher;
+  constructor(reaper: ProcessWatcher) {
     this.reaper = reaper;
   }
 
@@ -33,12 +33,15 @@ export class SimTarget implements Target {
       spec.simGpu,
       ...serverArgs,
     ];
+    const secrets = serverSecrets(spec);
     return startChildServer({
       command: process.execPath,
       args: [SIM_ENTRY, ...args],
       env: { ...process.env, ...spec.env },
       startupTimeoutMs: spec.startupTimeoutS * 1000,
       reaper: this.reaper,
+      signal: context.signal,
+      secrets,
       info: {
         url: `http://127.0.0.1:${port}`,
         model: spec.model,
@@ -46,7 +49,7 @@ export class SimTarget implements Target {
         simulated: true,
         hardware: `simulated:${spec.simGpu} x${spec.gpus}`,
         server: `servebench-sim ${version}`,
-        serverArgs,
+        serverArgs: secrets.maskArgs(serverArgs),
         gpus: context.gpus,
       },
     });

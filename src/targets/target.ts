@@ -1,5 +1,6 @@
 import type { ServerSpec } from '../config/server-spec.ts';
 import { ServebenchError } from '../core/errors.ts';
+import { knownSecrets, registerSecrets, Secrets } from '../core/secrets.ts';
 
 /** What a started server tells the experiment and the report. */
 export interface ServerInfo {
@@ -11,6 +12,7 @@ export interface ServerInfo {
   hardware: string;
   /** What is under test: simulator version, command, image@digest. */
   server: string;
+  /** The server's arguments as recorded, secrets masked (a secret flag's value is `***`). */
   serverArgs: string[];
   gpus: string[];
 }
@@ -29,6 +31,8 @@ export interface StartContext {
   gpus: string[];
   /** GPU names by id, for the hardware class. */
   gpuNames: Map<string, string>;
+  /** Aborted when the lease ends while the server is still starting: the start gives up and stops it. */
+  signal?: AbortSignal;
 }
 
 /** One way of getting a server: sim, process, container, url. */
@@ -42,4 +46,18 @@ export class ServerStartError extends ServebenchError {
   constructor(message: string, hint: string, options?: { cause?: unknown }) {
     super('SB_SERVER_START', message, hint, options);
   }
+}
+
+/**
+ * A server's secrets: its spec's secret-named variables and secret flag values (and `extra`, such
+ * as a command template's), with this process's own. Registered, so that results, baselines and
+ * summaries written by this process mask them as well as its logs and errors.
+ */
+export function serverSecrets(
+  spec: Pick<ServerSpec, 'env' | 'args'>,
+  extra: readonly string[] = [],
+): Secrets {
+  const own = Secrets.of({ env: spec.env, args: [...spec.args, ...extra] });
+  registerSecrets(own);
+  return knownSecrets().with(own);
 }

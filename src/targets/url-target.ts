@@ -1,5 +1,5 @@
 import type { ServerSpec } from '../config/server-spec.ts';
-import type { RunningServer, StartContext, Target } from './target.ts';
+import { type RunningServer, type StartContext, serverSecrets, type Target } from './target.ts';
 
 /** An already running endpoint: no lifecycle, nothing to stop. */
 export class UrlTarget implements Target {
@@ -18,7 +18,7 @@ export class UrlTarget implements Target {
         simulated: false,
         hardware: `url:${new URL(this.url).host}`,
         server: this.url,
-        serverArgs: spec.args,
+        serverArgs: serverSecrets(spec).maskArgs(spec.args),
         gpus: context.gpus,
       },
       logs: () => [],

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { describeExit, type SupervisedProcess, supervise } from '../runtime/supervise.ts';
 import { type GpuSample, nvidiaSmiCommand, parseSampleLine, QUERY_FIELDS, queryArgs } from './nvidia-smi.ts';
 import type { PointTelemetry } from './schema.ts';
 import { summarizeSamples } from './summarize.ts';
@@ -19,9 +19,9 @@ const STDERR_EXCERPT = 300;
 /**
  * Samples GPU utilisation, memory, SM clock and power with `nvidia-smi --query-gpu ... -lms N`
  * from start() to stop(), and summarises them per GPU. Never throws: a missing or failing
- * nvidia-smi is reported in the summary's `error`. If this process dies without stopping it,
- * nvidia-smi's next write to the closed pipe ends it (SIGPIPE), so it cannot outlive us by more
- * than one interval.
+ * nvidia-smi is reported in the summary's `error`. nvidia-smi runs supervised (runtime/supervise.ts):
+ * killed when this process exits, swept by the next start if this process was killed outright,
+ * and in any case ended by its next write to the closed pipe (SIGPIPE).
  */
 export class GpuSampler {
   readonly samples: GpuSample[] = [];
@@ -29,43 +29,37 @@ export class GpuSampler {
   private readonly gpus: readonly string[];
   private readonly command: string;
   private readonly startedAt = performance.now();
-  private readonly child: ChildProcess;
+  private readonly child: SupervisedProcess;
   private readonly exited: Promise<void>;
   private error: string | undefined;
-  private stderr = '';
   private buffer = '';
-  private stopping = false;
   private stopped: Promise<PointTelemetry> | null = null;
 
   private constructor(options: GpuSamplerOptions) {
     this.intervalMs = Math.max(100, Math.round(options.intervalMs ?? 500));
     this.gpus = options.gpus ?? [];
     this.command = options.command ?? nvidiaSmiCommand();
-    this.child = spawn(this.command, [...queryArgs(QUERY_FIELDS), '-lms', String(this.intervalMs)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    this.child = supervise({
+      command: this.command,
+      args: [...queryArgs(QUERY_FIELDS), '-lms', String(this.intervalMs)],
+      role: 'nvidia-smi sampler',
+      tailLines: 20,
+      tailStdout: false,
+      graceMs: STOP_GRACE_MS,
+      onOutput: (text, stream) => {
+        if (stream === 'stdout') this.onData(text);
+      },
     });
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (text: string) => this.onData(text));
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (text: string) => {
-      if (this.stderr.length < STDERR_EXCERPT) this.stderr += text;
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (error: NodeJS.ErrnoException) => {
+    this.exited = this.child.exited.then((exit) => {
+      if (exit.error) {
         this.error =
-          error.code === 'ENOENT'
+          exit.error.code === 'ENOENT'
             ? `${this.command} not found: no GPU telemetry`
-            : `could not run ${this.command}: ${error.message}`;
-        resolve();
-      });
-      this.child.once('exit', (code, signal) => {
-        if (!this.stopping) {
-          const why = signal ?? `code ${code}`;
-          const said = this.stderr.trim().replace(/\s+/g, ' ').slice(0, STDERR_EXCERPT);
-          this.error ??= `${this.command} exited (${why}) during the run${said ? `: ${said}` : ''}`;
-        }
-        resolve();
-      });
+            : `could not run ${this.command}: ${exit.error.message}`;
+      } else if (!this.child.stopRequested) {
+        const said = this.child.output.tail().join(' ').trim().replace(/\s+/g, ' ').slice(0, STDERR_EXCERPT);
+        this.error ??= `${this.command} exited (${describeExit(exit, this.command)}) during the run${said ? `: ${said}` : ''}`;
+      }
     });
   }
 
@@ -92,15 +86,8 @@ export class GpuSampler {
 
   private async finish(): Promise<PointTelemetry> {
     const durationS = (performance.now() - this.startedAt) / 1000;
-    this.stopping = true;
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
-    } else {
-      await this.exited;
-    }
+    await this.child.stop();
+    await this.exited;
     const gpus = summarizeSamples(this.samples, this.gpus);
     let error = this.error;
     if (!error && gpus.length === 0) {

@@ -7,8 +7,9 @@ import type { ServerSpecInput } from '../config/server-spec.ts';
 import { slugify } from '../core/slug.ts';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
-import { toJsonl } from '../metrics/record-files.ts';
+import { jsonlChunks } from '../metrics/record-files.ts';
 import type { BaselineKey } from '../report/schema.ts';
+import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
@@ -20,6 +21,12 @@ import { describeProfile } from './profile-key.ts';
 export interface ServerHandle {
   /** Null until the server is ready (inside tests it always is). */
   info: ServerInfo | null;
+  /**
+   * Stops the server now, resolving once it is gone (its GPU memory free), for sweeps that start
+   * a server per point. Without it a server is stopped when its test file ends. A later
+   * `startServer` of the same spec starts a new one. Does nothing before the server is ready.
+   */
+  stop(): Promise<void>;
 }
 
 /** What `runLoad` returns in a suite: the load engine's result plus where it ran. */
@@ -32,10 +39,11 @@ export interface ExperimentResult extends LoadResult {
 
 /**
  * Declares the server this experiment (describe block) needs; it is started (or reused) in
- * `beforeAll`, on the GPUs leased to this test file. Call it inside `describe`.
+ * `beforeAll`, on the GPUs leased to this test file, and stopped when the file ends (before its
+ * GPUs go to the next file). Call it inside `describe`.
  */
 export function useServer(spec: ServerSpecInput = {}): ServerHandle {
-  const handle: ServerHandle = { info: null };
+  const handle = serverHandle(null);
   beforeAll(async () => {
     handle.info = (await startServer(spec)).info;
   });
@@ -44,12 +52,35 @@ export function useServer(spec: ServerSpecInput = {}): ServerHandle {
 
 /**
  * Starts (or reuses) a server from inside a test, for experiments whose points each need their
- * own server, such as an MPS thread-percentage sweep.
+ * own server, such as an MPS thread-percentage sweep: `await server.stop()` after the point frees
+ * the GPU for the next one (else it stays up until the test file ends).
  */
 export async function startServer(spec: ServerSpecInput = {}): Promise<ServerHandle> {
-  return {
-    info: await callBroker<ServerInfo>('/servers', { spec, leaseId: process.env.SERVEBENCH_LEASE_ID }),
+  const info = await callBroker<ServerInfo>('/servers', { spec, leaseId: process.env.SERVEBENCH_LEASE_ID });
+  return serverHandle(info);
+}
+
+/**
+ * Starts several servers at once (side by side on the lease's GPUs). If any fails to start, the
+ * ones that did start are stopped before the error is thrown: a failed start-up never leaves some
+ * of them running.
+ */
+export function startServers(specs: readonly ServerSpecInput[]): Promise<ServerHandle[]> {
+  return startAll(specs.map((spec) => startServer(spec)));
+}
+
+function serverHandle(info: ServerInfo | null): ServerHandle {
+  const handle: ServerHandle = {
+    info,
+    stop: async () => {
+      if (!handle.info) return;
+      await callBroker<boolean>('/servers/stop', {
+        url: handle.info.url,
+        leaseId: process.env.SERVEBENCH_LEASE_ID,
+      });
+    },
   };
+  return handle;
 }
 
 /** A load profile in a suite: the server's URL (and by default its model) come from the server. */
@@ -103,11 +134,11 @@ export async function runLoad(
     result.summary.valid = false;
   }
 
-  await assertServerAlive(info, 'the load run');
-
+  // The raw records are kept and the point handed to the reporter before the server's health is
+  // checked: a server that died mid-run fails the test, and its records still say what happened.
   const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
   const rawPath = join(resultsDir, 'raw', slugify(experiment), `${slugify(test.name)}.jsonl`);
-  await writeFileAtomic(rawPath, toJsonl(result.records));
+  await writeFileAtomic(rawPath, jsonlChunks(result.records));
 
   const key: BaselineKey = {
     experiment,
@@ -127,5 +158,6 @@ export async function runLoad(
     rawFile: relative(resultsDir, rawPath),
     telemetry,
   });
+  await assertServerAlive(info, 'the load run');
   return { ...result, server: info, key, experiment, test: test.name };
 }

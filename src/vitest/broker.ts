@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { knownSecrets } from '../core/secrets.ts';
 import type { LeaseManager } from '../pool/leases.ts';
 import type { ServerManager } from '../targets/server-manager.ts';
 import type { ServerInfo } from '../targets/target.ts';
@@ -13,6 +14,11 @@ export interface BrokerDeps {
 
 export interface ServerRequest {
   spec: unknown;
+  leaseId: string;
+}
+
+export interface StopRequest {
+  url: string;
   leaseId: string;
 }
 
@@ -50,12 +56,22 @@ export class Broker {
     try {
       const body = JSON.parse(await readAll(req));
       if (req.url === '/servers') return { ok: true, value: await this.startServer(body as ServerRequest) };
+      if (req.url === '/servers/stop') return { ok: true, value: await this.stopServer(body as StopRequest) };
       if (req.url === '/server-status')
         return { ok: true, value: await this.status((body as { url: string }).url) };
       return { ok: false, error: { message: `unknown broker route ${req.url}` } };
     } catch (error) {
+      // Errors go to the test worker and from there into the report: no secret crosses over.
       const e = error as Error & { hint?: string; code?: string };
-      return { ok: false, error: { message: e.message, hint: e.hint, code: e.code } };
+      const secrets = knownSecrets();
+      return {
+        ok: false,
+        error: {
+          message: secrets.mask(e.message),
+          hint: e.hint === undefined ? undefined : secrets.mask(e.hint),
+          code: e.code,
+        },
+      };
     }
   }
 
@@ -65,12 +81,21 @@ export class Broker {
       throw new Error(
         `unknown GPU lease '${request.leaseId}': run the suite through the servebench() Vitest plugin`,
       );
-    const server = await this.deps.servers.acquire(request.spec, {
-      gpus: lease.gpus,
-      gpuNames: this.deps.gpuNames,
-    });
+    // The server belongs to the lease: it is stopped when the lease ends (the file is done).
+    const server = await this.deps.servers.acquire(
+      request.spec,
+      { gpus: lease.gpus, gpuNames: this.deps.gpuNames },
+      lease.id,
+    );
     this.byUrl.set(server.info.url, server);
     return server.info;
+  }
+
+  /** A test's handle.stop(): stops that server of its lease now; false when there was none. */
+  private async stopServer(request: StopRequest): Promise<boolean> {
+    const stopped = await this.deps.servers.stop(request.url, request.leaseId);
+    if (stopped) this.byUrl.delete(request.url);
+    return stopped;
   }
 
   private async status(url: string): Promise<{ alive: boolean; logs: string[] }> {

@@ -1,5 +1,5 @@
 import type { BaselineEntry, CapacityAnswer } from '../baseline/entry.ts';
-import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import { BaselineError, baselinePath, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
 import type { CapacityProbe } from '../capacity/result.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { CapacityExperimentResult } from './capacity.ts';
@@ -63,7 +63,14 @@ export async function matchCapacityBaseline(
     summary: {},
     capacity: answer,
   };
-  const lookup = findEntry(await readBaselineFile(path), result.key);
+  let lookup: Lookup;
+  try {
+    lookup = await lookupEntry(path, result.key, mode);
+  } catch (error) {
+    if (!(error instanceof BaselineError)) throw error;
+    settle({ status: 'unusable', verdicts: [], baselineUnderTest: null, message: error.message }, null);
+    throw withHint(error);
+  }
   const recorded = lookup.entry?.capacity;
 
   if (mode === 'all' || !recorded) {

@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import { baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import { BaselineError, baselinePath, lookupEntry, withHint } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
   confirmAnswer,
@@ -19,7 +19,7 @@ import { parseConfig } from '../config/parse.ts';
 import { slugify } from '../core/slug.ts';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import { runLoad as runLoadEngine } from '../load/run-load.ts';
-import { toJsonl } from '../metrics/record-files.ts';
+import { jsonlChunks } from '../metrics/record-files.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
@@ -130,7 +130,9 @@ async function recordedAnswer(
 ): Promise<{ max_passing: number | null; min_failing: number | null } | null> {
   if (process.env.SERVEBENCH_UPDATE === 'all') return null;
   const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
-  const lookup = findEntry(await readBaselineFile(baselinePath(dir, key)), key);
+  const lookup = await lookupEntry(baselinePath(dir, key), key, 'new').catch((error: unknown) => {
+    throw error instanceof BaselineError ? withHint(error) : error;
+  });
   const capacity = lookup.entry?.capacity;
   return capacity ? { max_passing: capacity.max_passing, min_failing: capacity.min_failing } : null;
 }
@@ -150,7 +152,7 @@ function probeRunner(info: ServerInfo, rawDir: string, resultsDir: string): Prob
     const result = await runLoadEngine(profile);
     const invalidReasons = (await simProbe?.stop()) ?? [];
     const rawPath = join(rawDir, `probe-${runs}-${probe.phase}-${probe.load}.jsonl`);
-    await writeFileAtomic(rawPath, toJsonl(result.records));
+    await writeFileAtomic(rawPath, jsonlChunks(result.records));
     await assertServerAlive(info, 'a capacity probe');
     return { result, rawFile: relative(resultsDir, rawPath), invalidReasons };
   };

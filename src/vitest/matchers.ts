@@ -1,8 +1,18 @@
 import { expect } from 'vitest';
-import { compareSamples, defaultCompareOptions } from '../baseline/compare.ts';
+import { z } from 'zod';
+import { baselineGaps, compareSamples, defaultCompareOptions } from '../baseline/compare.ts';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { samplesFromRecords } from '../baseline/samples.ts';
-import { BaselineError, baselinePath, findEntry, readBaselineFile } from '../baseline/store.ts';
+import {
+  BaselineError,
+  baselinePath,
+  describeEntryKey,
+  type Lookup,
+  lookupEntry,
+  withHint,
+} from '../baseline/store.ts';
+import { toleranceSchema } from '../baseline/tolerance.ts';
+import { parseConfig } from '../config/parse.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { ExperimentResult } from './api.ts';
 import { isCapacityResult, matchCapacityBaseline } from './capacity-baseline.ts';
@@ -38,11 +48,14 @@ function toMeetSLO(this: MatcherContext, received: unknown, slo: Slo) {
 }
 
 export interface BaselineOptions {
-  /** Relative change tolerated per metric name, or `default`. */
+  /** Relative change tolerated per metric name, or `default` (>= 0; 0.1 allows 10 %). */
   tolerance?: Record<string, number>;
 }
 
+const baselineOptionsSchema = z.strictObject({ tolerance: toleranceSchema.optional() });
+
 async function toMatchBaseline(this: MatcherContext, received: unknown, options: BaselineOptions = {}) {
+  const parsedOptions = parseConfig(baselineOptionsSchema, options ?? {}, 'toMatchBaseline() options');
   if (isCapacityResult(received)) return matchCapacityBaseline(received, this.task?.meta.servebench);
   const result = asResult(received);
   if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
@@ -57,7 +70,6 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
     summary: headline(result.summary),
     samples,
   };
-  const lookup = findEntry(await readBaselineFile(path), result.key);
   const meta = this.task?.meta.servebench;
   const settle = (outcome: BaselineOutcome, pending: BaselineEntry | null) => {
     if (meta) {
@@ -65,6 +77,17 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
       meta.pendingBaseline = pending;
     }
   };
+  /** A baseline that cannot judge this run fails the test with the file, entry and field named. */
+  const unusable = (error: BaselineError, baselineUnderTest: BaselineOutcome['baselineUnderTest']) => {
+    settle({ status: 'unusable', verdicts: [], baselineUnderTest, message: error.message }, null);
+    return withHint(error);
+  };
+  let lookup: Lookup;
+  try {
+    lookup = await lookupEntry(path, result.key, mode);
+  } catch (error) {
+    throw error instanceof BaselineError ? unusable(error, null) : error;
+  }
 
   if (mode === 'all') {
     settle(
@@ -89,12 +112,31 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
   const tolerance = {
     ...defaultCompareOptions.tolerance,
     ...JSON.parse(process.env.SERVEBENCH_TOLERANCE ?? '{}'),
-    ...options.tolerance,
+    ...parsedOptions.tolerance,
   };
+  const entryName = `entry ${lookup.index} (${describeEntryKey(lookup.entry.key)})`;
   if (!lookup.entry.samples) {
-    throw new BaselineError(
-      `${path}: the entry for ${result.experiment} › ${result.test} holds a capacity answer, not load samples`,
-      're-record it with `npx vitest run -u`',
+    throw unusable(
+      new BaselineError(
+        `baseline file ${path}: ${entryName} holds a capacity answer, not the load samples this point compares with`,
+        're-record it with `npx vitest run -u`',
+      ),
+      lookup.entry.underTest,
+    );
+  }
+  // A baseline that cannot judge what this run can is an error, never a pass.
+  const gaps = baselineGaps(lookup.entry.samples, samples);
+  if (gaps.length > 0) {
+    const fields = [...new Set(gaps.map((g) => g.field))].map((field) => {
+      const gap = gaps.filter((g) => g.field === field);
+      return `field 'samples.${field}': ${(gap[0] as (typeof gaps)[number]).reason} (cannot judge ${gap.map((g) => g.metric).join(', ')})`;
+    });
+    throw unusable(
+      new BaselineError(
+        `baseline file ${path}: ${entryName} cannot judge this run:\n  ${fields.join('\n  ')}`,
+        're-record it with `npx vitest run -u` (which replaces the entry), or restore the file from git',
+      ),
+      lookup.entry.underTest,
     );
   }
   const verdicts = compareSamples(lookup.entry.samples, samples, { ...defaultCompareOptions, tolerance });

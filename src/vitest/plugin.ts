@@ -1,8 +1,11 @@
 import type { Plugin } from 'vitest/config';
+import { z } from 'zod';
+import { toleranceSchema } from '../baseline/tolerance.ts';
 import { parseConfig } from '../config/parse.ts';
 import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
 import { leasedPool } from '../pool/leased-pool.ts';
 import { modulePath } from '../runtime/module-path.ts';
+import { checkOutputDirs } from './output-dirs.ts';
 import { reportMode } from './report-mode.ts';
 import { ServebenchReporter } from './reporter.ts';
 import { outputDirs, RunContext } from './run-context.ts';
@@ -17,6 +20,11 @@ const setupFile = modulePath(import.meta.url, './setup');
  */
 export function servebench(input: PluginOptionsInput = {}): Plugin {
   const options = parseConfig(pluginOptionsSchema, input, 'servebench() options');
+  parseConfig(
+    z.object({ tolerance: toleranceSchema }),
+    { tolerance: options.tolerance },
+    'servebench() options',
+  );
   let context: RunContext | null = null;
   let contextError: unknown = null;
   let root = process.cwd();
@@ -48,15 +56,17 @@ export function servebench(input: PluginOptionsInput = {}): Plugin {
         },
       };
     },
-    configureVitest({ vitest }) {
+    async configureVitest({ vitest }) {
       const mode = reportMode(vitest.config);
       if (mode !== 'merge' && contextError) throw contextError;
       const ctx = mode === 'merge' ? null : context;
-      if (ctx) {
-        const update = vitest.config.snapshotOptions.updateSnapshot;
-        ctx.updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
-      }
+      const update = vitest.config.snapshotOptions.updateSnapshot;
+      const updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
+      if (ctx) ctx.updateMode = updateMode;
       if (context) vitest.onClose(() => context?.close());
+      // Before any test runs: a results or baselines directory that cannot be written fails now,
+      // not after the run, when the report would be lost.
+      await checkOutputDirs(outputDirs(options, root), mode, updateMode);
       // Reporters are a root-level setting (a project's own are ignored), and configureVitest runs
       // before Vitest builds them from the root config: add ours there.
       const reporters = vitest.config.reporters as unknown[];

@@ -2,6 +2,8 @@ import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { writeEntries } from '../baseline/store.ts';
+import { newRunId } from '../core/run-id.ts';
+import { describeFailures, type WriteFailure } from '../report/errors.ts';
 import { type PointResult, RESULTS_SCHEMA_VERSION, type ResultsFile } from '../report/schema.ts';
 import { writeResults } from '../report/write-results.ts';
 import type { ReportMode } from './report-mode.ts';
@@ -27,9 +29,12 @@ export class ServebenchReporter implements Reporter {
   private shard: string | null = null;
   private points: PointResult[] = [];
   private pending: BaselineEntry[] = [];
+  /** The run's id (a merge is a run of its own: it gets its own). */
+  private readonly runId: string;
 
   constructor(options: ReporterOptions) {
     this.options = options;
+    this.runId = options.context?.runId ?? newRunId();
   }
 
   onInit(vitest: Vitest): void {
@@ -77,22 +82,36 @@ export class ServebenchReporter implements Reporter {
       );
       return;
     }
-    const written = await writeEntries(baselinesDir, this.pending);
+    // Every output is written on its own: one that fails loses none of the others.
+    const failures: WriteFailure[] = [];
+    const baselines = await writeEntries(baselinesDir, this.pending);
+    failures.push(...baselines.failed.map((f) => ({ what: 'baseline', ...f })));
     const results: ResultsFile = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
+      runId: this.runId,
       ...runFields(testModules.flatMap((m) => m.meta().servebenchRun ?? [])),
       // A container of the simulator image is simulated too: the points know.
       simulated: this.points.every((p) => p.simulated),
       points: this.points,
     };
-    await writeResults(results, resultsDir);
+    failures.push(...(await writeResults(results, resultsDir)));
     const where = relative(process.cwd(), resultsDir) || '.';
-    const lines = [`servebench: results in ${where}/summary.md and ${where}/results.json`];
-    if (written.length > 0)
+    const failed = new Set(failures.map((f) => f.what));
+    const reports = ['summary.md', 'results.json'].filter((f) => !failed.has(f)).map((f) => `${where}/${f}`);
+    const lines: string[] = [];
+    if (reports.length > 0) lines.push(`servebench: results in ${reports.join(' and ')} (run ${this.runId})`);
+    if (baselines.written.length > 0)
       lines.push(
-        `servebench: wrote ${written.length} baseline(s) under ${relative(process.cwd(), baselinesDir)}`,
+        `servebench: wrote ${baselines.written.length} baseline(s) under ${relative(process.cwd(), baselinesDir)}`,
       );
-    process.stdout.write(`${lines.join('\n')}\n`);
+    if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+    if (failures.length > 0) {
+      // Reported at the end, with every path; the run fails (exit code 1), as it did not record what it measured.
+      process.stderr.write(
+        `servebench: error: ${failures.length} output(s) could not be written (code SB_RESULTS); everything else was:\n${describeFailures(failures)}\nhint: check the paths above (permissions, free space, a file or directory in the way)\n`,
+      );
+      process.exitCode = 1;
+    }
   }
 }
 

@@ -1,6 +1,10 @@
 import { isAbsolute, join } from 'node:path';
 import { applyEnvOverrides, type PluginOptions } from '../config/plugin-options.ts';
+import { newRunId } from '../core/run-id.ts';
 import { LeaseManager } from '../pool/leases.ts';
+import { ResultsError } from '../report/errors.ts';
+import { PREVIOUS_DIR, retirePreviousReport } from '../report/previous-report.ts';
+import { sweepStraysOnce } from '../runtime/strays.ts';
 import { ContainerTarget } from '../targets/container/container-target.ts';
 import { ProcessTarget } from '../targets/process-target.ts';
 import { Reaper } from '../targets/reaper.ts';
@@ -28,7 +32,10 @@ export class RunContext {
   readonly resultsDir: string;
   readonly baselinesDir: string;
   readonly startedAt = new Date().toISOString();
+  /** This run's id, in results.json and summary.md: a report always names the run that wrote it. */
+  readonly runId = newRunId(new Date(this.startedAt));
   updateMode: UpdateMode = 'new';
+  private retired: Promise<void> | null = null;
   private readonly reaper = new Reaper();
   private broker: Broker | null = null;
   private brokerUrl: Promise<string> | null = null;
@@ -44,6 +51,8 @@ export class RunContext {
     this.target = this.createTarget(target);
     this.leases = new LeaseManager(slotsFor(options, gpus, target));
     this.servers = new ServerManager(this.target);
+    // A server lives no longer than its test file's lease: stopped before the GPUs go to the next file.
+    this.leases.onRelease((lease) => this.servers.releaseLease(lease.id));
   }
 
   private createTarget(kind: Target['kind']): Target {
@@ -67,6 +76,8 @@ export class RunContext {
     const options = applyEnvOverrides(input, process.env);
     const needGpus =
       options.target === 'auto' || options.target === 'process' || options.target === 'container';
+    // Servers, MPS daemons and samplers of earlier runs that died with their reaper (runtime/strays.ts).
+    await sweepStraysOnce();
     return new RunContext(options, needGpus ? await detectGpus() : [], root);
   }
 
@@ -97,7 +108,31 @@ export class RunContext {
     return this.brokerUrl;
   }
 
+  /**
+   * Before the first test file of this run starts (so before any load): the previous run's report
+   * moves to `<resultsDir>/previous/`, so a run that dies never leaves an older report looking current.
+   */
+  prepareResults(): Promise<void> {
+    this.retired ??= retirePreviousReport(this.resultsDir).then(
+      (moved) => {
+        if (moved.length > 0)
+          console.log(
+            `servebench: the previous run's ${moved.join(', ')} moved to ${join(this.resultsDir, PREVIOUS_DIR)}`,
+          );
+      },
+      (error: Error) => {
+        throw new ResultsError(
+          `servebench() option resultsDir: cannot move the previous run's report out of ${this.resultsDir} (${error.message})`,
+          'move or remove results.json, summary.md and charts/ there yourself, or point resultsDir elsewhere',
+          { cause: error },
+        );
+      },
+    );
+    return this.retired;
+  }
+
   async workerEnv(leaseId: string, gpus: string[]): Promise<Record<string, string>> {
+    await this.prepareResults();
     return {
       SERVEBENCH_BROKER_URL: await this.ensureBroker(),
       SERVEBENCH_LEASE_ID: leaseId,

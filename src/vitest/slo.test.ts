@@ -44,7 +44,14 @@ describe('checkSlo', () => {
 
   it('rejects a statistic servebench does not compute, naming the field', () => {
     const typo = { ttft: { p98: 100 } } as unknown as Slo;
-    expect(() => checkSlo(typo, summary)).toThrow(/invalid SLO:\n {2}ttft: Unrecognized key: "p98"/);
+    expect(() => checkSlo(typo, summary)).toThrow(
+      /invalid SLO:\n {2}ttft: unknown statistic 'p98'; expected one of mean, median, p50, p75, p90, p95, p99, p99\.9/,
+    );
+    const negative = { ttft: { p99: -5 } } as unknown as Slo;
+    expect(() => checkSlo(negative, summary)).toThrow(/ttft\.p99: expected a latency limit in ms > 0/);
+    expect(() => checkSlo({ ttft: { 'p99.9': 100 } }, { p99_queued_ttft_ms: 1 })).toThrow(
+      /SLO ttft\.p99\.9: 'p99\.9_queued_ttft_ms' was not computed for this run; add 99\.9 to the profile's percentiles/,
+    );
     const basis = { latency: 'scheduled' } as unknown as Slo;
     expect(() => checkSlo(basis, summary)).toThrow(/invalid SLO:\n {2}latency: .*"queued"\|"sent"/);
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseConfig } from '../config/parse.ts';
+import { ConfigError } from '../core/errors.ts';
 import { percentileKey } from '../metrics/summarize.ts';
 import type { SloCheck } from '../report/schema.ts';
 import { otherLatencyVariant } from '../report/summary-values.ts';
@@ -7,11 +8,20 @@ import { otherLatencyVariant } from '../report/summary-values.ts';
 /** The statistics an SLO may limit; a typo (`p98`) is a type error and a clear runtime error. */
 export const sloStatistics = ['mean', 'median', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.9'] as const;
 
+const limitError = 'expected a latency limit in ms > 0';
 const statLimits = z.strictObject(
-  Object.fromEntries(sloStatistics.map((stat) => [stat, z.number().positive().optional()])) as Record<
-    (typeof sloStatistics)[number],
-    z.ZodOptional<z.ZodNumber>
-  >,
+  Object.fromEntries(
+    sloStatistics.map((stat) => [
+      stat,
+      z.number({ error: limitError }).positive({ error: limitError }).optional(),
+    ]),
+  ) as Record<(typeof sloStatistics)[number], z.ZodOptional<z.ZodNumber>>,
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown statistic ${issue.keys.map((k) => `'${k}'`).join(', ')}; expected one of ${sloStatistics.join(', ')}`
+        : undefined,
+  },
 );
 
 /**
@@ -47,9 +57,11 @@ export function checkSlo(sloInput: Slo, summary: Record<string, unknown>): SloCh
       const key = `${prefix}_${name}_ms`;
       const measured = summary[key];
       if (typeof measured !== 'number') {
-        throw new Error(
-          `SLO ${metric}.${stat}: '${key}' was not computed; add ${stat.replace(/^p/, '')} to the profile's percentiles`,
-        );
+        const add =
+          stat === 'mean' || stat === 'median'
+            ? `add '${metric}' to the profile's percentileMetrics`
+            : `add ${stat.replace(/^p/, '')} to the profile's percentiles (and '${metric}' to its percentileMetrics)`;
+        throw new ConfigError(`SLO ${metric}.${stat}: '${key}' was not computed for this run; ${add}`, add);
       }
       checks.push({
         metric: key,

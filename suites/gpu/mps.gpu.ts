@@ -22,7 +22,7 @@ function mpsSweep(name: string, dataset: DatasetSpecInput) {
         const server = await startServer({
           model: 'Qwen/Qwen2.5-1.5B-Instruct',
           mpsActiveThreadPercentage: percentage,
-          // Five servers share the GPU until the run ends: keep each one's KV cache and graphs small.
+          // Five servers share the GPU until this file ends: keep each one's KV cache and graphs small.
           args: ['--max-num-seqs', '64', '--max-num-batched-tokens', '4096', '--kv-cache-tokens', '32768'],
         });
         const result = await runLoad(

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { latency, loadSim, workloadDir, writeJsonlWorkload } from '../../../test/helpers/sim/load.ts';
 import { sharegptLike } from '../../../test/helpers/sim/workloads.ts';
 import type { LoadResult } from '../../load/run-load.ts';
-import { type SimProcess, startSim } from '../process.ts';
+import { type SimProcess, startSims } from '../process.ts';
 import { seed000 } from './seeds.ts';
 
 const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
@@ -26,9 +26,10 @@ describe('calibration: seeds 000/001 (RTX 4090, Qwen2.5-1.5B, ShareGPT-like, 100
     );
     // The five percentages run side by side, one simulator each (independent GPUs), each driven
     // by its own runLoad. All simulators start before any load does: a process booting beside a
-    // run delays its first sends past the 10 ms lateness that makes a run invalid.
-    const started = await Promise.all(
-      seed000.mps.map((mps) => startSim([...seed000.args, '--mps-active-thread-percentage', String(mps)])),
+    // run delays its first sends past the 10 ms lateness that makes a run invalid. If one of them
+    // fails to start, startSims stops the others (a plain Promise.all left them running).
+    const started = await startSims(
+      seed000.mps.map((mps) => [...seed000.args, '--mps-active-thread-percentage', String(mps)]),
     );
     sims.push(...started);
     const results: LoadResult[] = await Promise.all(

@@ -9,7 +9,7 @@ import {
   simLatenessReasons,
   simStepCounters,
 } from '../../telemetry/sim-lateness.ts';
-import { type SimProcess, startSim } from '../process.ts';
+import { type SimProcess, startSim, startSims } from '../process.ts';
 import { seed003 } from './seeds.ts';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -53,7 +53,9 @@ describe('calibration: seed 003 (data parallel; Llama-3.1-8B on H100, max-num-se
   it('plateaus on 1 GPU and scales on 4 GPUs at 60 req/s offered', { timeout: 150_000 }, async () => {
     // The two 1-GPU runs side by side (both simulators up before either run starts), then the
     // 4-GPU run alone, as the real-time check below wants.
-    const [one, other] = await Promise.all([simWith(1), simWith(1)]);
+    const pair = await startSims([1, 1].map((dp) => [...seed003.args, '--data-parallel-size', String(dp)]));
+    sims.push(...pair);
+    const [one, other] = pair as [SimProcess, SimProcess];
     const [low, high] = await Promise.all([
       offered(one, 10, 1),
       offered(other, 20, 2, seed003.saturatedDurationS),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latency, loadSim, workloadDir } from '../../../test/helpers/sim/load.ts';
 import type { LoadResult } from '../../load/run-load.ts';
-import { type SimProcess, startSim } from '../process.ts';
+import { type SimProcess, startSims } from '../process.ts';
 import { seed004 } from './seeds.ts';
 
 const MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
@@ -29,7 +29,7 @@ describe('calibration: seed 004 (RTX 4090, Qwen2.5-1.5B, max-num-seqs 16, closed
     // the levels one after another; one after another here would take ~50 s (c=1 alone takes
     // ~23 s), so three lanes run side by side: c=1, c=2, and c=32 -> 16 -> 8 -> 4. The levels
     // that the assertions compare closely (16 and 32) never share the 2 cores with each other.
-    const started = await Promise.all(seed004.concurrency.map(() => startSim([...seed004.args])));
+    const started = await startSims(seed004.concurrency.map(() => [...seed004.args]));
     sims.push(...started);
     const byLevel = new Map<number, LoadResult>();
     const lanes = [[1], [2], [32, 16, 8, 4]];

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Dockerode from 'dockerode';
-import { LogTail } from '../log-tail.ts';
-import type { Secrets } from './secrets.ts';
+import type { Secrets } from '../../core/secrets.ts';
+import { LogTail } from '../../runtime/log-tail.ts';
 import type { ContainerRuntimeClient } from './testcontainers.ts';
 
 /**
@@ -40,7 +40,7 @@ export async function followContainerLog(
   container: Dockerode.Container,
   secrets: Secrets,
 ): Promise<{ tail: LogTail; close: () => void }> {
-  const tail = new LogTail(200, secrets.values);
+  const tail = new LogTail(200, secrets);
   const stream = await client.container.logs(container, { tail: 200 });
   tail.follow(stream);
   return { tail, close: () => stream.destroy() };

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { ContainerOptions } from '../../config/plugin-options.ts';
 import type { ServerSpec } from '../../config/server-spec.ts';
+import { Secrets } from '../../core/secrets.ts';
 import { ServerStartError, type StartContext } from '../target.ts';
 import { LABEL, ownerLabels } from './labels.ts';
 import type { RunOwner } from './run-owner.ts';
-import { Secrets } from './secrets.ts';
 
 /** Which GPUs the container asks the daemon for (DeviceRequests). */
 export type GpuRequest = { kind: 'ids'; ids: string[] } | { kind: 'all' } | { kind: 'none' };
@@ -118,7 +118,11 @@ export function planServer(input: PlanInput): ContainerPlan {
     if (value !== undefined && value !== '') passed[name] = value;
   }
   const env = { ...passed, ...spec.env, ...mpsEnv(spec), ...input.mps?.env };
-  const secrets = new Secrets([...Object.values(passed), ...Secrets.fromEnv(env).values]);
+  // What passEnv passed (whatever its names), this process's secret-named variables, the spec's own.
+  const secrets = new Secrets(Object.values(passed)).with(
+    Secrets.fromEnv(input.env),
+    Secrets.of({ env, args: spec.args }),
+  );
 
   const simFlags = input.simulator
     ? [
@@ -131,9 +135,7 @@ export function planServer(input: PlanInput): ContainerPlan {
     : [];
   const serverFlags = (port: string) => ['--model', spec.model, '--host', input.bindHost, '--port', port];
   const cmd = [...serverFlags(String(input.port)), ...simFlags, ...spec.args];
-  const serverArgs = [...(input.simulator ? simFlags.slice(2) : []), ...spec.args].map((a) =>
-    secrets.mask(a),
-  );
+  const serverArgs = secrets.maskArgs([...(input.simulator ? simFlags.slice(2) : []), ...spec.args]);
 
   const cache = cacheDir(options, input.homeDir);
   const binds = [...(cache ? [`${cache}:${options.cacheMount}:rw`] : []), ...(input.mps?.binds ?? [])];

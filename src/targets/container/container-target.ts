@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerOptions } from '../../config/plugin-options.ts';
 import type { ServerSpec } from '../../config/server-spec.ts';
+import { registerSecrets, type Secrets } from '../../core/secrets.ts';
 import { freePort } from '../child-server.ts';
 import { waitForHealth } from '../readiness.ts';
 import type { Reaper } from '../reaper.ts';
@@ -30,7 +31,6 @@ import type { ImageInfo } from './image-info.ts';
 import { type ContainerRole, LABEL, ownerLabels } from './labels.ts';
 import type { MpsCompanion } from './mps-companion.ts';
 import { currentOwner, type RunOwner } from './run-owner.ts';
-import type { Secrets } from './secrets.ts';
 import { attachServer, type ContainerServer } from './started-server.ts';
 import type { VllmContainer } from './vllm-container.ts';
 
@@ -127,6 +127,8 @@ export class ContainerTarget implements Target {
       });
     // Everything but the port: GPUs (checked against the lease here), args, reuse key.
     const probe = plan(0);
+    // Every file and summary this run writes masks them too (core/secrets.ts).
+    registerSecrets(probe.secrets);
     const info = (port: number): ServerInfo => ({
       url: `http://${daemon.serverHost}:${port}`,
       model: spec.model,
@@ -156,7 +158,7 @@ export class ContainerTarget implements Target {
       const name = this.containerName('server');
       const container = parts.VllmContainer.fromPlan(p)
         .withName(name)
-        .withWaitStrategy(new HealthWaitStrategy(info(port).url, p.secrets))
+        .withWaitStrategy(new HealthWaitStrategy(info(port).url, p.secrets, context.signal))
         .withStartupTimeout(spec.startupTimeoutS * 1000);
       // Testcontainers' reuse flag too (its hash covers the labels that mirror the host config).
       if (reusable) container.withReuse();

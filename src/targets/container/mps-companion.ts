@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Secrets } from '../../core/secrets.ts';
 import type { GpuRequest } from './container-plan.ts';
 import { describeGpus } from './container-plan.ts';
 import { LABEL } from './labels.ts';
 import { ReadyWaitStrategy } from './ready-wait-strategy.ts';
-import type { Secrets } from './secrets.ts';
 import { VllmContainer } from './vllm-container.ts';
 
 /** Where MPS looks by default; the same paths in the daemon's and the server's containers. */

@@ -1,8 +1,8 @@
 import type Dockerode from 'dockerode';
+import type { Secrets } from '../../core/secrets.ts';
 import { readContainerLog } from './container-logs.ts';
 import { ContainerWatch, describeExit } from './container-watch.ts';
 import { ContainerNotReadyError } from './errors.ts';
-import type { Secrets } from './secrets.ts';
 import type { WaitStrategy } from './testcontainers.ts';
 
 /** A readiness check: resolves when ready, rejects on timeout, races the container's exit. */

@@ -1,11 +1,11 @@
 import type Dockerode from 'dockerode';
+import type { Secrets } from '../../core/secrets.ts';
 import type { RunningServer, ServerInfo } from '../target.ts';
 import { removeContainer } from './cleanup.ts';
 import { followContainerLog, readContainerLog, saveLog } from './container-logs.ts';
 import { ContainerWatch, describeExit } from './container-watch.ts';
 import type { Daemon } from './daemon.ts';
 import { touchHeartbeat } from './reuse-heartbeat.ts';
-import type { Secrets } from './secrets.ts';
 
 /** A server in a container: the RunningServer contract plus its container and saved log. */
 export interface ContainerServer extends RunningServer {

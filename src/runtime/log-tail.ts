@@ -1,18 +1,19 @@
 import type { Readable } from 'node:stream';
+import { Secrets } from '../core/secrets.ts';
 
-/** Keeps the last `max` lines of one or more streams, with secrets masked. */
+/** Keeps the last `max` lines of one or more streams, secrets masked (the last line too, before its newline). */
 export class LogTail {
   private readonly lines: string[] = [];
   private partial = '';
   private readonly max: number;
-  private readonly secrets: string[];
+  private readonly secrets: Secrets;
 
-  constructor(max = 200, secrets: string[] = []) {
+  constructor(max = 200, secrets: Secrets = Secrets.none) {
     this.max = max;
-    this.secrets = secrets.filter((s) => s.length >= 4);
+    this.secrets = secrets;
   }
 
-  follow(stream: Readable | null): void {
+  follow(stream: Readable | null | undefined): void {
     stream?.setEncoding('utf8');
     stream?.on('data', (text: string) => this.push(text));
   }
@@ -24,13 +25,13 @@ export class LogTail {
   }
 
   private add(line: string): void {
-    let clean = line;
-    for (const secret of this.secrets) clean = clean.replaceAll(secret, '***');
-    this.lines.push(clean);
+    this.lines.push(this.secrets.mask(line));
     if (this.lines.length > this.max) this.lines.shift();
   }
 
+  /** The last `n` lines, masked; a last line still waiting for its newline is included. */
   tail(n = this.max): string[] {
-    return [...this.lines, ...(this.partial ? [this.partial] : [])].slice(-n);
+    const last = this.partial ? [this.secrets.mask(this.partial)] : [];
+    return [...this.lines, ...last].slice(-n);
   }
 }
