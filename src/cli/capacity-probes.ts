@@ -2,7 +2,7 @@ import type { ProbeRunner } from '../capacity/find-capacity.ts';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import type { Progress } from '../load/progress.ts';
 import { runLoad } from '../load/run-load.ts';
-import { toJsonl } from '../metrics/record-files.ts';
+import { jsonlChunks } from '../metrics/record-files.ts';
 import type { CapacityOutputPlan } from './capacity-files.ts';
 
 /**
@@ -23,7 +23,7 @@ export function recordingProbeRunner(
     model ??= result.model;
     plan ??= planFor(model);
     const path = plan.probePath(++runs);
-    await writeFileAtomic(path, toJsonl(result.records));
+    await writeFileAtomic(path, jsonlChunks(result.records));
     written.push(path);
     return { result, rawFile: plan.reference(path) };
   };

@@ -46,7 +46,7 @@ export function addServerOptions(cmd: Command): Command {
     .option(
       '--ready-check-timeout-sec <s>',
       'wait up to s seconds for the server to answer before the run (0: no wait)',
-      parse.nonNegativeInt,
+      parse.waitSeconds,
       0,
     );
 }
@@ -58,20 +58,20 @@ export function addServerOptions(cmd: Command): Command {
 export function addTrafficOptions(cmd: Command, hidden = false): Command {
   const options = [
     new Option('--num-prompts <n>', 'requests to measure (default 1000 unless --duration)').argParser(
-      parse.positiveInt,
+      parse.requestCount,
     ),
     new Option('--request-rate <rps>', "requests/s, or 'inf' to send all at once")
       .argParser(parse.requestRate)
       .default(Number.POSITIVE_INFINITY, 'inf'),
-    new Option('--max-concurrency <n>', 'cap on requests in flight').argParser(parse.positiveInt),
+    new Option('--max-concurrency <n>', 'cap on requests in flight').argParser(parse.concurrency),
     new Option('--ramp-up-strategy <curve>', 'ramp the rate over the run').choices(['linear', 'exponential']),
-    new Option('--ramp-up-start-rps <rps>', 'ramp start rate').argParser(parse.positiveNumber),
-    new Option('--ramp-up-end-rps <rps>', 'ramp end rate').argParser(parse.positiveNumber),
-    new Option('--duration <s>', 'servebench: stop sending after s seconds').argParser(parse.positiveNumber),
+    new Option('--ramp-up-start-rps <rps>', 'ramp start rate').argParser(parse.rate),
+    new Option('--ramp-up-end-rps <rps>', 'ramp end rate').argParser(parse.rate),
+    new Option('--duration <s>', 'servebench: stop sending after s seconds').argParser(parse.runSeconds),
     new Option(
       '--concurrency <n>',
       'servebench: closed loop, n users each sending when its last request ends',
-    ).argParser(parse.positiveInt),
+    ).argParser(parse.concurrency),
   ];
   cmd.optionsGroup('Load:');
   for (const option of options) cmd.addOption(option.hideHelp(hidden));
@@ -93,10 +93,10 @@ export function addArrivalOptions(cmd: Command): Command {
         'constant',
       ]),
     )
-    .option('--num-warmups <n>', 'warm-up requests sent first, left out of the results', parse.nonNegativeInt)
-    .option('--warmup-requests <n>', 'servebench: same as --num-warmups', parse.nonNegativeInt)
+    .option('--num-warmups <n>', 'warm-up requests sent first, left out of the results', parse.warmupCount)
+    .option('--warmup-requests <n>', 'servebench: same as --num-warmups', parse.warmupCount)
     .option('--seed <n>', 'seed for arrivals and prompts', parse.integer, 0)
-    .option('--request-timeout <s>', 'servebench: per-request timeout', parse.positiveNumber, 300);
+    .option('--request-timeout <s>', 'servebench: per-request timeout', parse.timeoutSeconds, 300);
 }
 
 export function addDatasetOptions(cmd: Command): Command {
@@ -108,22 +108,22 @@ export function addDatasetOptions(cmd: Command): Command {
         .default('random'),
     )
     .option('--dataset-path <path>', 'file for the sharegpt and custom (jsonl) datasets')
-    .option('--input-len <n>', 'prompt tokens (sets --random-input-len)', parse.positiveInt)
-    .option('--output-len <n>', "output tokens (sets the dataset's output length)", parse.positiveInt)
-    .option('--random-input-len <n>', 'random: prompt tokens (default 1024)', parse.positiveInt)
-    .option('--random-output-len <n>', 'random: output tokens (default 128)', parse.positiveInt)
+    .option('--input-len <n>', 'prompt tokens (sets --random-input-len)', parse.tokenCount)
+    .option('--output-len <n>', "output tokens (sets the dataset's output length)", parse.tokenCount)
+    .option('--random-input-len <n>', 'random: prompt tokens (default 1024)', parse.tokenCount)
+    .option('--random-output-len <n>', 'random: output tokens (default 128)', parse.tokenCount)
     .option('--random-range-ratio <r>', 'random: lengths vary by +-r', parse.ratio)
-    .option('--random-prefix-len <n>', 'random: shared prefix tokens', parse.nonNegativeInt)
-    .option('--sharegpt-output-len <n>', 'sharegpt: fixed output length', parse.positiveInt)
+    .option('--random-prefix-len <n>', 'random: shared prefix tokens', parse.tokenCountOrZero)
+    .option('--sharegpt-output-len <n>', 'sharegpt: fixed output length', parse.tokenCount)
     .option(
       '--custom-output-len <n>',
       'custom: output length for lines without one (default 256)',
-      parse.positiveInt,
+      parse.tokenCount,
     )
-    .option('--prefix-repetition-prefix-len <n>', 'prefix_repetition: prefix tokens', parse.nonNegativeInt)
-    .option('--prefix-repetition-suffix-len <n>', 'prefix_repetition: suffix tokens', parse.nonNegativeInt)
-    .option('--prefix-repetition-num-prefixes <n>', 'prefix_repetition: distinct prefixes', parse.positiveInt)
-    .option('--prefix-repetition-output-len <n>', 'prefix_repetition: output tokens', parse.positiveInt)
+    .option('--prefix-repetition-prefix-len <n>', 'prefix_repetition: prefix tokens', parse.tokenCountOrZero)
+    .option('--prefix-repetition-suffix-len <n>', 'prefix_repetition: suffix tokens', parse.tokenCountOrZero)
+    .option('--prefix-repetition-num-prefixes <n>', 'prefix_repetition: distinct prefixes', parse.prefixCount)
+    .option('--prefix-repetition-output-len <n>', 'prefix_repetition: output tokens', parse.tokenCount)
     .option('--disable-shuffle', 'sharegpt, custom: keep the file order', false)
     .option('--tokenizer <name>', 'recorded as tokenizer_id; token counts come from the server (see docs)')
     .option('--tokenizer-mode <mode>', 'accepted for compatibility; no effect')
@@ -197,7 +197,7 @@ export function addClientOptions(cmd: Command): Command {
     .option(
       '--max-lateness-ms <ms>',
       'p99 send lateness above which the run is invalid',
-      parse.positiveNumber,
+      parse.latenessMs,
       10,
     );
 }

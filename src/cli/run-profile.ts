@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { type Arrival, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
 import { ConfigError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
 import type { DatasetSpecInput } from '../datasets/spec.ts';
+import { planLoad, type SettingNames } from '../load/plan.ts';
 import { latencyMetrics } from '../metrics/summarize.ts';
 import { isQueueMetric, latencyMetricsOf, type QueueMetric, type ReportedMetric } from './client-queue.ts';
 import type { RunFlags } from './run-options.ts';
@@ -19,8 +21,20 @@ export function profileFromFlags(flags: RunFlags): LoadProfileInput {
     durationS: flags.duration,
   };
   assertValid(loadProfileSchema, profile, 'run');
+  // What the flags plan together (request count, run length, memory), checked before any wait.
+  const parsed = loadProfileSchema.parse(profile);
+  planLoad(parsed, createRng(parsed.seed).fork('arrivals'), flagNames);
   return profile;
 }
+
+/** The flags that set what the run plan checks, to name in its errors. */
+const flagNames: SettingNames = {
+  requests: '--num-prompts',
+  warmupRequests: '--num-warmups',
+  durationS: '--duration',
+  arrival: '--request-rate (or --ramp-up-*)',
+  dataset: '--dataset-name and its length flags',
+};
 
 /**
  * Everything but how much load and how it arrives: what `run` and every probe of `capacity`

@@ -2,19 +2,30 @@ import { type ZodError, z } from 'zod';
 import { DatasetError } from './errors.ts';
 import { FIRST_TOKEN_ID } from './sampling.ts';
 
+/**
+ * Largest token count of a prompt part or an output (2^20: above any model's context today).
+ * Counts beyond it are typos; they would only fill memory before the first request.
+ */
+export const MAX_TOKENS = 1_048_576;
+/** Largest vocabulary a random prompt draws token IDs from. */
+export const MAX_VOCAB_SIZE = 10_000_000;
+/** Most distinct prefixes of the prefix-repetition dataset. */
+export const MAX_PREFIXES = 1_000_000;
+
+const fmt = (n: number) => n.toLocaleString('en-US');
 // Every check carries its own expectation so that errors read "<flag> <expectation>, got <value>".
-const positiveInt = () =>
-  z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' });
-const nonNegativeInt = () =>
-  z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' });
+const intIn = (min: number, max: number, expected: string) =>
+  z
+    .int({ error: `must be ${expected}` })
+    .min(min, { error: `must be ${expected}` })
+    .max(max, { error: `must be at most ${fmt(max)}` });
+const positiveInt = (max = MAX_TOKENS) => intIn(1, max, 'a positive integer');
+const nonNegativeInt = (max = MAX_TOKENS) => intIn(0, max, 'a non-negative integer');
 const filePath = () =>
   z.string({ error: 'must be a file path (string)' }).min(1, { error: 'must be a non-empty file path' });
 const shuffle = () => z.boolean({ error: 'must be true or false' }).default(true);
 const vocabSize = () =>
-  z
-    .int({ error: `must be an integer above ${FIRST_TOKEN_ID}` })
-    .min(FIRST_TOKEN_ID + 1, { error: `must be an integer above ${FIRST_TOKEN_ID}` })
-    .default(32000);
+  intIn(FIRST_TOKEN_ID + 1, MAX_VOCAB_SIZE, `an integer above ${FIRST_TOKEN_ID}`).default(32000);
 
 /** vLLM's random dataset: synthetic token-ID prompts (defaults as `vllm bench serve`). */
 export const randomSpecSchema = z.strictObject({
@@ -58,7 +69,7 @@ export const prefixRepetitionSpecSchema = z.strictObject({
   name: z.literal('prefix-repetition'),
   prefix_len: nonNegativeInt().default(256),
   suffix_len: nonNegativeInt().default(256),
-  num_prefixes: positiveInt().default(10),
+  num_prefixes: positiveInt(MAX_PREFIXES).default(10),
   output_len: positiveInt().default(128),
   vocab_size: vocabSize(),
 });

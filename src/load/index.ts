@@ -4,6 +4,7 @@
  */
 import '../runtime/supported-node.ts';
 
+export { loadLimits } from '../config/load-limits.ts';
 export {
   type Arrival,
   type LoadProfile,
@@ -13,6 +14,6 @@ export {
 export { ConfigError, RequestFailure, type RequestFailureCode, requestFailure } from '../core/errors.ts';
 export { createDataset, type Dataset, DatasetError, type DatasetSpecInput } from '../datasets/index.ts';
 export { type RequestRecord, requestRecordSchema } from '../metrics/record.ts';
-export { readJsonl as readRecords, toJsonl } from '../metrics/record-files.ts';
+export { jsonlChunks, readJsonl as readRecords, toJsonl } from '../metrics/record-files.ts';
 export { type BenchmarkSummary, type SummaryOptions, summarize } from '../metrics/summarize.ts';
 export { type LoadResult, type RunOptions, runLoad as runLoadProfile } from './run-load.ts';

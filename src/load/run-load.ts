@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { request } from 'undici';
+import { MAX_TIMER_MS } from '../config/load-limits.ts';
 import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -9,9 +10,10 @@ import type { SampledRequest } from '../datasets/types.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { type BenchmarkSummary, summarize } from '../metrics/summarize.ts';
 import { execute } from './executor.ts';
+import { checkPromptMemory, type LoadPlan, planLoad, requestCap } from './plan.ts';
 import { type Progress, ProgressTracker } from './progress.ts';
 import { buildRequestBody } from './request-body.ts';
-import { expectedCount, scheduleMs } from './schedule.ts';
+import { expectedCount } from './schedule.ts';
 import type { PreparedPrompt } from './shard.ts';
 
 export interface LoadResult {
@@ -30,7 +32,7 @@ export interface RunOptions {
   progressIntervalMs?: number;
 }
 
-/** Prompts reused in a cycle when a run is bounded by duration only. */
+/** Prompts reused in a cycle by a closed loop bounded by duration only. */
 const DURATION_ONLY_POOL = 1000;
 /**
  * Chunks per second one client thread handles with sub-ms timing error (see bench/: measured
@@ -43,39 +45,33 @@ const CHUNKS_PER_STREAM = 200;
 /** Runs one load profile against a server and summarizes it. Never throws for failed requests. */
 export async function runLoad(input: LoadProfileInput, options: RunOptions = {}): Promise<LoadResult> {
   const profile = parseConfig(loadProfileSchema, input, 'load profile');
+  const rng = createRng(profile.seed);
+  // Every count, rate, duration and the memory they need are checked before any request.
+  const plan = planLoad(profile, rng.fork('arrivals'));
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
   const model = await resolveModel(profile.baseUrl, profile.model, profile.headers);
-  const rng = createRng(profile.seed);
   const { arrival } = profile;
 
-  const measured = profile.requests ?? Number.POSITIVE_INFINITY;
-  let schedule: number[] | null = null;
-  let total: number;
-  if (arrival.kind === 'concurrency') {
-    total = profile.warmupRequests + measured;
-  } else {
-    const durationCount =
-      profile.durationS === undefined ? measured : expectedCount(arrival, profile.durationS) * 1.5 + 100;
-    const count = profile.warmupRequests + Math.min(measured, Math.ceil(durationCount));
-    if (!Number.isFinite(count)) {
-      throw new ConfigError('an infinite request rate needs a request count', 'set requests (--num-prompts)');
-    }
-    schedule = scheduleMs(arrival, count, rng.fork('arrivals'), profile.durationS);
-    total = schedule.length;
-  }
-
-  const poolSize = Number.isFinite(total) ? total : DURATION_ONLY_POOL;
+  const poolSize = plan.capped ? Math.min(plan.total, DURATION_ONLY_POOL) : plan.total;
   const tokens = serverTokenCounter(profile.baseUrl, model, { headers: profile.headers });
   const dataset = await createDataset(profile.dataset);
   const samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
-  const prompts = samples.map((s) => prepare(s, profile, model));
+  const promptTokensEstimated = samples.some((s) => s.promptTokensEstimated);
+  // Each sample is dropped once its body is built: a run keeps the bodies only.
+  const prompts = samples.map((s, i) => {
+    const prepared = prepare(s, profile, model);
+    (samples as Array<SampledRequest | undefined>)[i] = undefined;
+    return prepared;
+  });
+  const total = checkBuiltPrompts(prompts, plan);
 
   const url = new URL(profile.baseUrl);
-  const tracker = new ProgressTracker(Number.isFinite(total) ? total : null);
+  const tracker = new ProgressTracker(plan.capped ? null : total);
   const records: RequestRecord[] = [];
+  const progressMs = Math.min(Math.max(options.progressIntervalMs ?? 1000, 10), MAX_TIMER_MS);
   const timer = options.onProgress
-    ? setInterval(() => options.onProgress?.(tracker.snapshot()), options.progressIntervalMs ?? 1000)
+    ? setInterval(() => options.onProgress?.(tracker.snapshot()), progressMs)
     : undefined;
   let report: Awaited<ReturnType<typeof execute>>;
   try {
@@ -83,9 +79,10 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
       {
         origin: url.origin,
         path: `${url.pathname.replace(/\/+$/, '')}${profile.endpoint}`,
-        headers: { 'content-type': 'application/json', ...profile.headers },
+        // The client reads streams as they come: it asks for them uncompressed.
+        headers: { 'content-type': 'application/json', 'accept-encoding': 'identity', ...profile.headers },
         prompts,
-        scheduleMs: schedule,
+        scheduleMs: plan.scheduleMs,
         concurrency: arrival.kind === 'concurrency' ? arrival.concurrency : 0,
         totalRequests: total,
         warmupRequests: profile.warmupRequests,
@@ -120,6 +117,13 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
     summary.invalid_reasons.push('the run was cancelled before it finished');
     summary.valid = false;
   }
+  if (plan.capped && sent.length >= total) {
+    summary.invalid_reasons.push(
+      `the run stopped at ${total} requests, the most a run bounded by durationS alone may send ` +
+        '(each record is kept in memory), before its duration ended; give requests (a count) to bound it',
+    );
+    summary.valid = false;
+  }
   return {
     profile,
     model,
@@ -128,10 +132,29 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
     client: {
       workers: report.workers,
       eventLoopDelayP99Ms: report.eventLoopDelayP99Ms,
-      promptTokensEstimated: samples.some((s) => s.promptTokensEstimated),
+      promptTokensEstimated,
     },
     startedAt,
   };
+}
+
+/**
+ * With the bodies built (file datasets tell their sizes only now): checks that they and the
+ * records fit in memory, or, for a run whose count is a cap, lowers the cap until they do.
+ * Returns the requests the run may send.
+ */
+function checkBuiltPrompts(prompts: readonly PreparedPrompt[], plan: LoadPlan): number {
+  let chars = 0;
+  let output = 0;
+  for (const p of prompts) {
+    chars += p.body.length;
+    output += p.maxTokens;
+  }
+  const meanOutput = output / Math.max(1, prompts.length);
+  if (plan.capped) return Math.min(plan.total, requestCap(chars, meanOutput));
+  // A pool smaller than the run is reused in a cycle: its bodies are kept once.
+  checkPromptMemory(plan.total, chars, meanOutput);
+  return plan.total;
 }
 
 function prepare(sample: SampledRequest, profile: LoadProfile, model: string): PreparedPrompt {

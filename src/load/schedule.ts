@@ -66,7 +66,7 @@ export function expectedCount(arrival: Exclude<Arrival, { kind: 'concurrency' }>
     case 'bursts':
       return (Math.floor(durationS / arrival.intervalS) + 1) * arrival.size;
     case 'steps':
-      return Math.max(...arrival.steps.map((s) => s.rate)) * durationS;
+      return arrival.steps.reduce((top, s) => Math.max(top, s.rate), 0) * durationS;
     case 'ramp':
       return Math.max(arrival.startRate, arrival.endRate) * durationS;
     case 'infinite':

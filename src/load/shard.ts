@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { MAX_TIMER_MS } from '../config/load-limits.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { type StreamOutcome, sendStream } from './client/openai-stream.ts';
 import type { Slots } from './slots.ts';
@@ -130,7 +131,8 @@ function dispatchOpenLoop(
       }
       if (i >= schedule.length || (schedule[i] as number) > plan.deadlineMs) return resolve();
       const wait = (schedule[i] as number) - now();
-      if (wait > SPIN_WINDOW_MS) setTimeout(tick, wait - SPIN_WINDOW_MS);
+      // A wait past the longest timer (the run plan never asks for one) ticks again at that timer's end.
+      if (wait > SPIN_WINDOW_MS) setTimeout(tick, Math.min(wait - SPIN_WINDOW_MS, MAX_TIMER_MS));
       else setImmediate(tick);
     };
     tick();

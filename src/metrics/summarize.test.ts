@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../core/rng.ts';
+import { bootstrapPercentileCi, MAX_BOOTSTRAP_SAMPLES, orderStatisticCi } from './bootstrap.ts';
+import { perTokenItl, requestLatencies } from './per-request.ts';
 import type { RequestRecord } from './record.ts';
+import { mean, percentile, std } from './stats.ts';
 import { summarize } from './summarize.ts';
 
 const rec = (o: Partial<RequestRecord>): RequestRecord => ({
@@ -143,5 +147,116 @@ describe('summarize (vLLM definitions)', () => {
       /send timing was off: p50 send lateness 25.0 ms > 10 ms allowed/,
     );
     expect(late.invalid_reasons.join()).toMatch(/maxLatenessP99Ms in the load profile/);
+  });
+});
+
+/** `n` plausible records: sends every 20 ms, `chunks` chunks each, every 13th request failed. */
+function synthetic(n: number, chunks: number, seed = 1): RequestRecord[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const sent = i * 20 + rng.next() * 5;
+    const chunkMs: number[] = [];
+    let t = sent + 30 + rng.next() * 200;
+    for (let c = 0; c < chunks; c++) {
+      chunkMs.push(t);
+      t += 5 + rng.next() * 20;
+    }
+    const tokens = chunkMs.map((_, c) => 1 + ((i + c) % 3));
+    const ok = i % 13 !== 5;
+    return rec({
+      ok,
+      scheduled_ms: i * 20,
+      sent_ms: sent,
+      end_ms: ok ? t : sent + 10,
+      chunk_ms: ok ? chunkMs : [],
+      chunk_tokens: ok ? tokens : [],
+      output_tokens: ok ? tokens.reduce((a, b) => a + b, 0) : 0,
+      prompt_tokens: 100 + (i % 50),
+      error: ok ? null : 'HTTP 500',
+      error_code: ok ? null : 'SB_HTTP_STATUS',
+      lateness_ms: rng.next(),
+    });
+  });
+}
+
+describe('summaries of long runs: bounded memory and time', () => {
+  it('summarizes 200,000 records (no argument-list spread: that threw a RangeError at 150,000)', () => {
+    const records = synthetic(200_000, 8);
+    const s = summarize(records, { maxFailureRate: 1 });
+    const failed = records.filter((r) => !r.ok).length;
+    expect(s.completed).toBe(200_000 - failed);
+    expect(s.failed).toBe(failed);
+    const lastEnd = records.reduce((m, r) => Math.max(m, r.end_ms), 0);
+    expect(s.duration).toBeCloseTo(lastEnd / 1000, 9);
+    expect(s.p99_ttft_ms as number).toBeGreaterThan(30);
+    expect(s.max_concurrent_requests).toBeGreaterThan(1);
+    expect(Object.keys(s.ci95)).toContain('p99_ttft_ms');
+  });
+
+  it('gives what the per-request definitions give, key by key (the typed-array pass changes no number)', () => {
+    const records = synthetic(2_000, 6, 7);
+    const percentiles = [50, 90, 99];
+    const s = summarize(records, { percentiles, goodput: { ttft: 150, tpot: 8 }, maxFailureRate: 1 });
+    const ok = records.filter((r) => r.ok);
+    const lat = ok.map(requestLatencies);
+    const reference: Record<string, number[]> = {
+      ttft: lat.map((l) => l.ttft),
+      tpot: lat.filter((_, i) => (ok[i] as RequestRecord).output_tokens > 1).map((l) => l.tpot),
+      itl: lat.flatMap((l) => l.itl),
+      e2el: lat.map((l) => l.e2el),
+      queued_ttft: lat.map((l) => l.queuedTtft),
+      queued_e2el: lat.map((l) => l.queuedE2el),
+      token_itl: ok.flatMap(perTokenItl),
+    };
+    for (const [name, values] of Object.entries(reference)) {
+      expect(s[`mean_${name}_ms`], name).toBe(mean(values));
+      expect(s[`std_${name}_ms`], name).toBe(std(values));
+      expect(s[`median_${name}_ms`], name).toBe(percentile(values, 50));
+      for (const p of percentiles) expect(s[`p${p}_${name}_ms`], name).toBe(percentile(values, p));
+    }
+    const good = lat.filter((l) => l.ttft <= 150 && l.tpot <= 8).length;
+    expect(s.request_goodput).toBeCloseTo(good / s.duration, 12);
+    // In flight at once, by sorting every start and end event (ends first on a tie).
+    const events = records.flatMap((r) => [
+      [r.sent_ms, 1],
+      [r.end_ms, -1],
+    ]) as Array<[number, number]>;
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let current = 0;
+    let peak = 0;
+    for (const [, d] of events) {
+      current += d;
+      peak = Math.max(peak, current);
+    }
+    expect(s.max_concurrent_requests).toBe(peak);
+  });
+
+  it(`past ${MAX_BOOTSTRAP_SAMPLES} samples the interval comes from order statistics, close to a bootstrap's`, () => {
+    const rng = createRng(5);
+    const values = Float64Array.from({ length: 50_000 }, () => 100 * Math.exp(rng.normal() * 0.5));
+    const sortedValues = Float64Array.from(values).sort();
+    const ours = orderStatisticCi(sortedValues, [50, 99]);
+    const bootstrap = bootstrapPercentileCi(values, [50, 99], { resamples: 200 });
+    for (const [i, p] of [50, 99].entries()) {
+      const [lo, hi] = ours[i] as [number, number];
+      const [blo, bhi] = bootstrap[i] as [number, number];
+      const point = percentile(sortedValues, p);
+      expect(lo).toBeLessThanOrEqual(point);
+      expect(hi).toBeGreaterThanOrEqual(point);
+      // Same width as the bootstrap's within a factor of 1.6 (bootstraps of 200 resamples vary).
+      expect((hi - lo) / (bhi - blo)).toBeGreaterThan(1 / 1.6);
+      expect((hi - lo) / (bhi - blo)).toBeLessThan(1.6);
+    }
+  });
+
+  it("a run whose client ran out of resources is invalid, and says it is the client's fault", () => {
+    const records = synthetic(100, 3).map((r, i) =>
+      i === 3 ? { ...r, ok: false, error: 'EMFILE', error_code: 'SB_CLIENT_RESOURCES' } : r,
+    );
+    const s = summarize(records, { maxFailureRate: 1 });
+    expect(s.valid).toBe(false);
+    expect(s.invalid_reasons.join()).toMatch(
+      /1 of 100 requests failed in the client itself \(SB_CLIENT_RESOURCES.*not at the server.*ulimit -n/,
+    );
   });
 });

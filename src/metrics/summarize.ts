@@ -1,8 +1,8 @@
-import { bootstrapPercentileCi } from './bootstrap.ts';
+import { requestFailure } from '../core/errors.ts';
+import { percentileCi } from './bootstrap.ts';
 import { latenessReasons } from './client-check.ts';
-import { perTokenItl, requestLatencies } from './per-request.ts';
 import type { RequestRecord } from './record.ts';
-import { mean, percentileOfSorted, sorted, std } from './stats.ts';
+import { mean, percentileOfSorted, std } from './stats.ts';
 
 export const latencyMetrics = ['ttft', 'tpot', 'itl', 'e2el'] as const;
 export type LatencyMetric = (typeof latencyMetrics)[number];
@@ -65,34 +65,39 @@ export const percentileKey = (p: number) => `p${Number.isInteger(p) ? p.toFixed(
 /**
  * Summarizes the records of one whole run (times from its time zero, warm-up flagged); a subset
  * would count its duration from the run's start.
+ *
+ * Bounded: no record is spread into an argument list, per-request values go into typed arrays
+ * (8 bytes a value: one per request per metric, one per chunk for ITL, one per token for the
+ * per-token ITL), each sorted once, in place, and confidence intervals cost one pass over their
+ * sorted sample past MAX_BOOTSTRAP_SAMPLES (bootstrap.ts). See docs/metrics.md, "Limits".
  */
 export function summarize(all: readonly RequestRecord[], options: SummaryOptions = {}): BenchmarkSummary {
   const percentiles = options.percentiles ?? defaultPercentiles;
   const metrics = options.metrics ?? latencyMetrics;
   const records = all.filter((r) => !r.warmup);
   const ok = records.filter((r) => r.ok);
-  const lat = ok.map(requestLatencies);
 
   // vLLM's duration starts with its arrival process (benchmark_start_time), before the first
   // request's delay: here the run's time zero. After warm-up requests, the measured part starts
   // at its first scheduled send.
-  const firstScheduled = Math.min(...records.map((r) => r.scheduled_ms));
+  let firstScheduled = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.scheduled_ms < firstScheduled) firstScheduled = r.scheduled_ms;
+    if (r.end_ms > end) end = r.end_ms;
+  }
   const start = records.length === all.length ? Math.min(0, firstScheduled) : firstScheduled;
-  const end = Math.max(...records.map((r) => r.end_ms));
   const durationS = records.length > 0 ? (end - start) / 1000 : 0;
   const perSecond = (x: number) => (durationS > 0 ? x / durationS : 0);
 
-  const totalInput = ok.reduce((s, r) => s + r.prompt_tokens, 0);
-  const totalOutput = ok.reduce((s, r) => s + r.output_tokens, 0);
-  const samples: Record<LatencyMetric | 'queued_ttft' | 'queued_e2el' | 'token_itl', number[]> = {
-    ttft: lat.map((l) => l.ttft),
-    tpot: lat.filter((_, i) => (ok[i] as RequestRecord).output_tokens > 1).map((l) => l.tpot),
-    itl: lat.flatMap((l) => l.itl),
-    e2el: lat.map((l) => l.e2el),
-    queued_ttft: lat.map((l) => l.queuedTtft),
-    queued_e2el: lat.map((l) => l.queuedE2el),
-    token_itl: ok.flatMap(perTokenItl),
-  };
+  let totalInput = 0;
+  let totalOutput = 0;
+  for (const r of ok) {
+    totalInput += r.prompt_tokens;
+    totalOutput += r.output_tokens;
+  }
+  const samples = latencySamples(ok);
+  const good = options.goodput ? countGood(ok, samples, options.goodput) : null;
 
   const summary: BenchmarkSummary = {
     completed: ok.length,
@@ -103,7 +108,7 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
     request_throughput: perSecond(ok.length),
     output_throughput: perSecond(totalOutput),
     total_token_throughput: perSecond(totalInput + totalOutput),
-    request_goodput: options.goodput ? perSecond(countGood(lat, options.goodput)) : null,
+    request_goodput: good === null ? null : perSecond(good),
     offered_rate: options.closedLoop ? null : offeredRate(records),
     max_output_tokens_per_s: maxTokensPerSecond(ok),
     max_concurrent_requests: maxConcurrent(records),
@@ -115,19 +120,26 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
     invalid_reasons: [],
   };
 
-  const statNames = [...metrics, 'queued_ttft', 'queued_e2el', 'token_itl'] as const;
-  for (const name of statNames) addStats(summary, name, samples[name], percentiles);
   // The queue-inclusive variants get intervals too: SLOs judge them by default (vitest/slo.ts).
+  // Intervals first: a bootstrap resamples the samples in send order.
   for (const name of ['ttft', 'tpot', 'e2el', 'queued_ttft', 'queued_e2el'] as const) {
     if (name !== 'queued_ttft' && name !== 'queued_e2el' && !metrics.includes(name)) continue;
     if (samples[name].length < MIN_CI_SAMPLES) continue;
-    const ci = bootstrapPercentileCi(samples[name], percentiles);
+    const ci = percentileCi(samples[name], percentiles);
     percentiles.forEach((p, i) => {
       summary.ci95[`${percentileKey(p)}_${name}_ms`] = ci[i] as [number, number];
     });
   }
+  // The samples are ours: each is sorted in place, after its mean and std are taken in send order.
+  const statNames = [...metrics, 'queued_ttft', 'queued_e2el', 'token_itl'] as const;
+  for (const name of statNames) addStatsInPlace(summary, name, samples[name], percentiles);
 
-  const lateness = sorted(records.flatMap((r) => (r.lateness_ms === undefined ? [] : [r.lateness_ms])));
+  let timed = 0;
+  for (const r of records) if (r.lateness_ms !== undefined) timed++;
+  const lateness = new Float64Array(timed);
+  timed = 0;
+  for (const r of records) if (r.lateness_ms !== undefined) lateness[timed++] = r.lateness_ms;
+  lateness.sort();
   summary.client_lateness_p99_ms = percentileOfSorted(lateness, 99);
   summary.client_lateness_max_ms = lateness.length > 0 ? (lateness[lateness.length - 1] as number) : 0;
   summary.invalid_reasons = invalidReasons(summary, records, {
@@ -138,17 +150,77 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
   return summary;
 }
 
+type SampleName = LatencyMetric | 'queued_ttft' | 'queued_e2el' | 'token_itl';
+
+/**
+ * Every latency sample of the successful requests, in send order, as typed arrays: TTFT, E2EL and
+ * their queue-inclusive variants per request, TPOT per request of more than one token, ITL per
+ * chunk gap, per-token ITL per token after the first chunk (definitions: per-request.ts).
+ */
+function latencySamples(ok: readonly RequestRecord[]): Record<SampleName, Float64Array> {
+  let multiToken = 0;
+  let gaps = 0;
+  let tokenGaps = 0;
+  for (const r of ok) {
+    if (r.output_tokens > 1) multiToken++;
+    const chunks = r.chunk_ms.length;
+    if (chunks > 1) gaps += chunks - 1;
+    for (let i = 1; i < chunks; i++) tokenGaps += Math.max(0, r.chunk_tokens[i] ?? 1);
+  }
+  const s: Record<SampleName, Float64Array> = {
+    ttft: new Float64Array(ok.length),
+    tpot: new Float64Array(multiToken),
+    itl: new Float64Array(gaps),
+    e2el: new Float64Array(ok.length),
+    queued_ttft: new Float64Array(ok.length),
+    queued_e2el: new Float64Array(ok.length),
+    token_itl: new Float64Array(tokenGaps),
+  };
+  let t = 0;
+  let g = 0;
+  let k = 0;
+  ok.forEach((r, i) => {
+    const chunks = r.chunk_ms;
+    const first = chunks[0] ?? r.end_ms;
+    const last = chunks[chunks.length - 1] ?? r.end_ms;
+    const ttft = first - r.sent_ms;
+    const e2el = last - r.sent_ms;
+    s.ttft[i] = ttft;
+    s.e2el[i] = e2el;
+    s.queued_ttft[i] = first - r.scheduled_ms;
+    s.queued_e2el[i] = last - r.scheduled_ms;
+    if (r.output_tokens > 1) s.tpot[t++] = (e2el - ttft) / (r.output_tokens - 1);
+    for (let c = 1; c < chunks.length; c++) {
+      const gap = (chunks[c] as number) - (chunks[c - 1] as number);
+      s.itl[g++] = gap;
+      const tokens = r.chunk_tokens[c] ?? 1;
+      for (let n = 0; n < tokens; n++) s.token_itl[k++] = gap / tokens;
+    }
+  });
+  return s;
+}
+
 /** Adds mean_X_ms, median_X_ms, std_X_ms and pNN_X_ms of `values` (ms) to `summary`, as vLLM names them. */
 export function addStats(
   summary: Record<string, unknown>,
   name: string,
-  values: number[],
+  values: ArrayLike<number>,
   percentiles: readonly number[],
 ): void {
-  const ordered = sorted(values);
+  addStatsInPlace(summary, name, Float64Array.from(values), percentiles);
+}
+
+/** addStats that sorts `values` itself (no copy): mean and std first, in the given order. */
+function addStatsInPlace(
+  summary: Record<string, unknown>,
+  name: string,
+  values: Float64Array,
+  percentiles: readonly number[],
+): void {
   summary[`mean_${name}_ms`] = mean(values);
-  summary[`median_${name}_ms`] = percentileOfSorted(ordered, 50);
   summary[`std_${name}_ms`] = std(values);
+  const ordered = values.sort();
+  summary[`median_${name}_ms`] = percentileOfSorted(ordered, 50);
   for (const p of percentiles) summary[`${percentileKey(p)}_${name}_ms`] = percentileOfSorted(ordered, p);
 }
 
@@ -168,14 +240,29 @@ function offeredRate(records: readonly RequestRecord[]): number | null {
   return last > first ? (records.length - 1) / ((last - first) / 1000) : null;
 }
 
-/** A request is good when every configured SLO holds (value <= threshold), as in vLLM. */
-function countGood(lat: ReturnType<typeof requestLatencies>[], slo: GoodputSlo): number {
-  return lat.filter(
-    (l) =>
-      (slo.ttft === undefined || l.ttft <= slo.ttft) &&
-      (slo.tpot === undefined || l.tpot <= slo.tpot) &&
-      (slo.e2el === undefined || l.e2el <= slo.e2el),
-  ).length;
+/**
+ * A request is good when every configured SLO holds (value <= threshold), as in vLLM; the TPOT of
+ * a 1-token request counts as 0. Reads the samples in send order: call it before they are sorted.
+ */
+function countGood(
+  ok: readonly RequestRecord[],
+  s: Record<SampleName, Float64Array>,
+  slo: GoodputSlo,
+): number {
+  let good = 0;
+  for (let i = 0; i < ok.length; i++) {
+    const ttft = s.ttft[i] as number;
+    const e2el = s.e2el[i] as number;
+    const out = (ok[i] as RequestRecord).output_tokens;
+    const tpot = out > 1 ? (e2el - ttft) / (out - 1) : 0;
+    if (
+      (slo.ttft === undefined || ttft <= slo.ttft) &&
+      (slo.tpot === undefined || tpot <= slo.tpot) &&
+      (slo.e2el === undefined || e2el <= slo.e2el)
+    )
+      good++;
+  }
+  return good;
 }
 
 function countFailures(records: readonly RequestRecord[]): Record<string, number> {
@@ -192,25 +279,37 @@ function countFailures(records: readonly RequestRecord[]): Record<string, number
 function maxTokensPerSecond(records: readonly RequestRecord[]): number {
   const bins = new Map<number, number>();
   for (const r of records) {
-    r.chunk_ms.forEach((t, i) => {
-      const bin = Math.floor(t / 1000);
+    for (let i = 0; i < r.chunk_ms.length; i++) {
+      const bin = Math.floor((r.chunk_ms[i] as number) / 1000);
       bins.set(bin, (bins.get(bin) ?? 0) + (r.chunk_tokens[i] ?? 1));
-    });
+    }
   }
-  return Math.max(0, ...bins.values());
+  let peak = 0;
+  for (const tokens of bins.values()) if (tokens > peak) peak = tokens;
+  return peak;
 }
 
+/** The most requests in flight at once; a request ending when another starts is not counted with it. */
 function maxConcurrent(records: readonly RequestRecord[]): number {
-  const events = records.flatMap((r) => [
-    [r.sent_ms, 1],
-    [r.end_ms, -1],
-  ]) as Array<[number, number]>;
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const starts = new Float64Array(records.length);
+  const ends = new Float64Array(records.length);
+  records.forEach((r, i) => {
+    starts[i] = r.sent_ms;
+    ends[i] = r.end_ms;
+  });
+  starts.sort();
+  ends.sort();
   let current = 0;
   let peak = 0;
-  for (const [, delta] of events) {
-    current += delta;
-    peak = Math.max(peak, current);
+  let e = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const t = starts[i] as number;
+    while (e < ends.length && (ends[e] as number) <= t) {
+      current--;
+      e++;
+    }
+    current++;
+    if (current > peak) peak = current;
   }
   return peak;
 }
@@ -227,6 +326,14 @@ function invalidReasons(
   else if (s.failed / total > limits.maxFailureRate) {
     reasons.push(
       `${s.failed} of ${total} requests failed (${((100 * s.failed) / total).toFixed(1)}% > ${(100 * limits.maxFailureRate).toFixed(1)}% allowed: ${formatCounts(s.failures)})`,
+    );
+  }
+  const inClient = s.failures[requestFailure.clientResources] ?? 0;
+  if (inClient > 0) {
+    reasons.push(
+      `${inClient} of ${total} requests failed in the client itself (${requestFailure.clientResources}: it ran out of ` +
+        'file descriptors, local ports or memory), not at the server, so the load asked for was not applied; ' +
+        'raise the open-file limit (ulimit -n) or lower the concurrency or rate',
     );
   }
   reasons.push(...latenessReasons(records, limits.maxLatenessP99Ms));

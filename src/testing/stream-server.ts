@@ -17,7 +17,9 @@ export type Fault =
   | 'no-usage'
   | 'no-done'
   | 'error-event'
-  | 'truncated-event';
+  | 'truncated-event'
+  | 'negative-usage'
+  | 'no-choices';
 
 export interface StreamServerOptions {
   ttftMs?: number;
@@ -27,6 +29,7 @@ export interface StreamServerOptions {
   /**
    * Picks a fault for the n-th request (0-based), or null for a clean response. 'stall' never
    * finishes after its first chunk; 'pause' holds the stream `pauseMs` after it, then finishes.
+   * 'negative-usage' ends with usage counts below 0; 'no-choices' sends usage and [DONE] only.
    */
   fault?: (n: number) => Fault | null;
   /** How long a 'pause' fault holds its stream after the first chunk (default 2000 ms). */
@@ -206,7 +209,7 @@ async function handle(
   let produced = 0;
   // Chunks go out on an absolute schedule, so per-chunk overhead does not stretch the ITL.
   const firstChunkAt = performance.now();
-  while (produced < maxTokens) {
+  while (produced < maxTokens && fault !== 'no-choices') {
     if (res.destroyed) return;
     const tokens = Math.min(tokensPerChunk, maxTokens - produced);
     produced += tokens;
@@ -230,11 +233,14 @@ async function handle(
       JSON.stringify({
         id: `cmpl-${n}`,
         choices: [],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: produced,
-          total_tokens: promptTokens + produced,
-        },
+        usage:
+          fault === 'negative-usage'
+            ? { prompt_tokens: promptTokens, completion_tokens: -742, total_tokens: promptTokens - 742 }
+            : {
+                prompt_tokens: promptTokens,
+                completion_tokens: produced,
+                total_tokens: promptTokens + produced,
+              },
       }),
     );
   }

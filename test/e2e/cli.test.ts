@@ -139,8 +139,24 @@ describe('servebench CLI (real child processes)', () => {
   });
 
   it.each([
-    [['run', '--num-prompts', 'abc'], /--num-prompts.*expected a positive integer, got 'abc'/],
-    [['run', '--request-rate', '-2'], /--request-rate.*expected 'inf' or a rate > 0/],
+    [
+      ['run', '--num-prompts', 'abc'],
+      /--num-prompts.*expected a positive integer up to 1,000,000, got 'abc'/,
+    ],
+    [
+      ['run', '--request-rate', '-2'],
+      /--request-rate.*expected 'inf' or a rate in \[0.0001, 1,000,000\] req\/s/,
+    ],
+    [
+      ['run', '--num-prompts', '1e12'],
+      /--num-prompts.*expected a positive integer up to 1,000,000, got '1e12'/,
+    ],
+    [['run', '--request-timeout', '1e10'], /--request-timeout.*expected seconds in \[0.001, 86,400\]/],
+    // Refused before the server is asked anything (port 9 answers nothing: it would say "cannot reach").
+    [
+      ['run', '--base-url', 'http://127.0.0.1:9', '--request-rate', '0.0001', '--num-prompts', '1000'],
+      /--request-rate \(or --ramp-up-\*\) and --num-prompts plan a run whose last request is sent after 116 days/,
+    ],
     [['run', '--goodput', 'ttft=5'], /--goodput.*expected KEY:MS/],
     [['run', '--dataset-name', 'nope'], /--dataset-name.*Allowed choices are random, sharegpt/],
     [['run', '--percentile-metrics', 'ttft,foo'], /--percentile-metrics.*got 'foo'/],

@@ -13,7 +13,10 @@ export function constantRate(rate: number): RateShape {
   return { inverseCumulative: (count) => count / rate };
 }
 
-/** Piecewise-constant rate: each step lasts `durationS`, the last one holds forever. */
+/**
+ * Piecewise-constant rate: each step lasts `durationS`, the last one holds forever. A step at rate
+ * 0 is a pause: nothing is sent in it (the profile schema keeps the last step above 0).
+ */
 export function stepRates(steps: ReadonlyArray<{ rate: number; durationS: number }>): RateShape {
   return {
     inverseCumulative(count) {
@@ -22,9 +25,9 @@ export function stepRates(steps: ReadonlyArray<{ rate: number; durationS: number
       for (let i = 0; i < steps.length; i++) {
         const { rate, durationS } = steps[i] as { rate: number; durationS: number };
         const isLast = i === steps.length - 1;
-        const inStep = rate * durationS;
-        if (isLast || remaining <= inStep) return rate > 0 ? t + remaining / rate : Number.POSITIVE_INFINITY;
-        remaining -= inStep;
+        if (rate > 0 && (isLast || remaining <= rate * durationS)) return t + remaining / rate;
+        if (isLast) return Number.POSITIVE_INFINITY;
+        remaining -= rate * durationS;
         t += durationS;
       }
       return t;

@@ -1,5 +1,8 @@
 import type { Dispatcher } from 'undici';
+import { MAX_TIMER_MS } from '../../config/load-limits.ts';
 import { RequestFailure, requestFailure } from '../../core/errors.ts';
+import { AnswerCheck } from './answer-check.ts';
+import { excerpt } from './excerpt.ts';
 import { SseParser } from './sse-parser.ts';
 
 /** What one streamed request produced, in ms of the caller's clock. */
@@ -21,7 +24,8 @@ export interface StreamTarget {
   headers: Record<string, string>;
 }
 
-const ERROR_BODY_EXCERPT = 300;
+/** Bytes of an error answer's body kept for its message. */
+const ERROR_BODY_BYTES = 1024;
 
 /**
  * Sends one streaming OpenAI request through undici's low-level dispatch API, so every network
@@ -46,11 +50,14 @@ export function sendStream(
       failure: null,
     };
     const parser = new SseParser();
+    const answer = new AnswerCheck();
     let status = 0;
-    let errorBody = '';
+    let errorBody: Buffer[] = [];
+    let errorBytes = 0;
+    /** Content-Encoding of the answer, when it is not plain ('identity'). */
+    let encoding: string | null = null;
     let done = false;
     let settled = false;
-    let lastCompletionTokens = 0;
     let controller: Dispatcher.DispatchController | null = null;
 
     const finish = (failure: RequestFailure | null) => {
@@ -69,7 +76,7 @@ export function sendStream(
     const timer = setTimeout(
       () =>
         abortWith(new RequestFailure(requestFailure.timeout, `no complete response within ${timeoutMs} ms`)),
-      timeoutMs,
+      Math.min(timeoutMs, MAX_TIMER_MS),
     );
     const onAbort = () => abortWith(new RequestFailure(requestFailure.cancelled, 'run cancelled'));
     if (signal?.aborted) return onAbort();
@@ -96,18 +103,13 @@ export function sendStream(
           `server error in stream: ${excerpt(JSON.stringify(event.error))}`,
         );
       }
-      const usage = event.usage;
-      const choice = event.choices?.[0];
+      const usage = answer.usage(event.usage);
+      const choice = answer.choices(event.choices)?.[0];
       if (choice) {
-        const text = choice.text ?? choice.delta?.content ?? choice.delta?.reasoning_content ?? '';
+        const text = answer.choice(choice);
         // With continuous usage stats the server tells how many tokens this chunk carries.
         const tokens =
-          usage?.completion_tokens != null
-            ? usage.completion_tokens - lastCompletionTokens
-            : text === ''
-              ? 0
-              : 1;
-        if (usage?.completion_tokens != null) lastCompletionTokens = usage.completion_tokens;
+          usage?.completion_tokens != null ? answer.newTokens(usage.completion_tokens) : text === '' ? 0 : 1;
         // Role-only or empty chunks carry no content: they are not tokens (vLLM bench counts them, we don't).
         if (text !== '' || tokens > 0) {
           outcome.chunkMs.push(at);
@@ -125,30 +127,44 @@ export function sendStream(
         controller = c;
         if (settled) c.abort(new RequestFailure(requestFailure.cancelled, 'request ended before it started'));
       },
-      onResponseStart(_c, statusCode) {
+      onResponseStart(_c, statusCode, headers) {
         status = statusCode;
+        encoding = contentEncoding(headers);
+        if (status === 200 && encoding !== null) {
+          abortWith(
+            new RequestFailure(
+              requestFailure.contentEncoding,
+              `the server compressed the stream (content-encoding: ${excerpt(encoding)}), which the client does not ` +
+                'decode; servebench asks for none (accept-encoding: identity): check for a proxy or server setting that compresses anyway',
+            ),
+          );
+        }
       },
       onResponseData(_c, chunk) {
         if (settled) return;
         const at = now();
         if (status !== 200) {
-          if (errorBody.length < ERROR_BODY_EXCERPT) errorBody += chunk.toString('utf8');
+          if (errorBytes < ERROR_BODY_BYTES) {
+            errorBody.push(Buffer.from(chunk.subarray(0, ERROR_BODY_BYTES - errorBytes)));
+            errorBytes += Math.min(chunk.length, ERROR_BODY_BYTES - errorBytes);
+          }
           return;
         }
         try {
           parser.push(chunk, (data) => onEvent(data, at));
         } catch (error) {
-          abortWith(error as RequestFailure);
+          abortWith(asFailure(error));
         }
       },
       onResponseEnd() {
-        if (status === 429) {
-          return finish(new RequestFailure(requestFailure.rateLimited, `HTTP 429: ${excerpt(errorBody)}`));
-        }
         if (status !== 200) {
-          return finish(
-            new RequestFailure(requestFailure.httpStatus, `HTTP ${status}: ${excerpt(errorBody)}`),
-          );
+          const body =
+            encoding === null
+              ? excerpt(Buffer.concat(errorBody).toString('utf8'))
+              : `(a ${excerpt(encoding)}-encoded body, not decoded)`;
+          errorBody = [];
+          const code = status === 429 ? requestFailure.rateLimited : requestFailure.httpStatus;
+          return finish(new RequestFailure(code, `HTTP ${status}: ${body}`));
         }
         if (!done) {
           const tail = parser.pending.trim();
@@ -167,7 +183,7 @@ export function sendStream(
             ),
           );
         }
-        finish(null);
+        finish(answer.finalCheck(outcome.outputTokens, outcome.chunkTokens));
       },
       onResponseError(_c, error) {
         finish(classifyTransportError(error, status !== 0));
@@ -186,24 +202,69 @@ export function sendStream(
 }
 
 interface StreamEvent {
-  choices?: Array<{ text?: string; delta?: { content?: string | null; reasoning_content?: string | null } }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  choices?: unknown;
+  usage?: unknown;
   error?: unknown;
 }
 
-function classifyTransportError(error: Error, responseStarted: boolean): RequestFailure {
+/** The Content-Encoding of a response, or null when it has none or says 'identity'. */
+function contentEncoding(headers: Record<string, string | string[] | undefined>): string | null {
+  const value = headers['content-encoding'];
+  const text = (Array.isArray(value) ? value.join(', ') : (value ?? '')).trim().toLowerCase();
+  return text === '' || text === 'identity' ? null : text;
+}
+
+function asFailure(error: unknown): RequestFailure {
   if (error instanceof RequestFailure) return error;
-  const code = (error as { code?: string }).code ?? '';
-  const detail = code ? `${code}: ${error.message}` : error.message;
+  const e = error as Error;
+  return new RequestFailure(
+    requestFailure.malformedSse,
+    `cannot read the stream: ${excerpt(e?.message ?? String(error))}`,
+  );
+}
+
+/**
+ * Socket errors that mean the client itself ran out of something. They say nothing about the
+ * server, and a run that meets them did not apply the load it was asked to.
+ */
+const clientExhaustion: Record<string, string> = {
+  EMFILE: "this process's open-file limit is reached (raise it: ulimit -n)",
+  ENFILE: "the system's open-file table is full",
+  EADDRNOTAVAIL: 'no local port is free (ephemeral ports exhausted)',
+  ENOBUFS: 'the kernel has no buffer space left',
+  ENOMEM: 'the client is out of memory',
+};
+
+function errorCode(error: Error): string {
+  const own = (error as { code?: unknown }).code;
+  if (typeof own === 'string' && own in clientExhaustion) return own;
+  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+  if (typeof cause === 'string' && cause in clientExhaustion) return cause;
+  return typeof own === 'string' ? own : '';
+}
+
+/** Classifies an error of the connection or of undici into a request failure. */
+export function classifyTransportError(error: Error, responseStarted: boolean): RequestFailure {
+  if (error instanceof RequestFailure) return error;
+  const code = errorCode(error);
+  const detail = excerpt(code ? `${code}: ${error.message}` : error.message);
+  const exhausted = clientExhaustion[code];
+  if (exhausted !== undefined) {
+    return new RequestFailure(
+      requestFailure.clientResources,
+      `the client could not open a connection: ${exhausted} (${detail}); this is the client's limit, not the server's`,
+    );
+  }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    return new RequestFailure(
+      requestFailure.headersTooLarge,
+      `the response headers were larger than the client's limit (${detail})`,
+    );
+  }
   if (responseStarted)
     return new RequestFailure(requestFailure.streamCut, `connection lost mid-stream (${detail})`);
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
     return new RequestFailure(requestFailure.streamCut, `connection closed before a response (${detail})`);
   }
   return new RequestFailure(requestFailure.connect, `cannot connect (${detail})`);
-}
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > ERROR_BODY_EXCERPT ? `${flat.slice(0, ERROR_BODY_EXCERPT)}…` : flat;
 }

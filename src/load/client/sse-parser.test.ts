@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RequestFailure, requestFailure } from '../../core/errors.ts';
 import { SseParser } from './sse-parser.ts';
 
 const feed = (parts: string[]) => {
@@ -26,5 +27,30 @@ describe('SseParser', () => {
   });
   it('keeps an unterminated event pending', () => {
     expect(feed(['data: {"a":1}\n\ndata: {"cut']).pending).toBe('data: {"cut');
+  });
+  it('ends lines at LF, CRLF or CR, also when a CRLF is split between chunks', () => {
+    const text = 'data: a\r\rdata: b\r\n\r\ndata: c\n\ndata\n\n';
+    const bytes = new TextEncoder().encode(text);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const parser = new SseParser();
+      const out: string[] = [];
+      parser.push(bytes.slice(0, cut), (d) => out.push(d));
+      parser.push(bytes.slice(cut), (d) => out.push(d));
+      expect(out).toEqual(['a', 'b', 'c', '']);
+    }
+  });
+  it('fails an event that grows past its limit with SB_EVENT_TOO_LARGE, however it is split', () => {
+    const parser = new SseParser(100);
+    const push = (t: string) => parser.push(new TextEncoder().encode(t), () => {});
+    push(`data: ${'x'.repeat(50)}\n\n`); // under the limit, and the count starts again per event
+    push(`data: ${'x'.repeat(50)}`);
+    let error: unknown;
+    try {
+      push('\ndata: '.padEnd(60, 'y'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RequestFailure);
+    expect((error as RequestFailure).code).toBe(requestFailure.eventTooLarge);
   });
 });
