@@ -5,7 +5,7 @@ import { findCapacity, type ProbeRunner } from './find-capacity.ts';
 import type { ProbeBaseInput } from './spec.ts';
 
 // Service 17 ms per request; up to `slots` users never wait, one more makes a quarter of the
-// requests wait most of a service time (find-capacity.test.ts has the arithmetic).
+// requests wait most of a service time (find-capacity.timing.test.ts has the arithmetic).
 let four: SlotServer;
 let three: SlotServer;
 let base: ProbeBaseInput;
