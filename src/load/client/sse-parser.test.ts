@@ -9,15 +9,21 @@ const feed = (parts: string[]) => {
   return { out, pending: parser.pending };
 };
 
+/** Data of `text`'s events, fed in two pieces cut at every byte boundary, one list per cut. */
+const everyCut = (text: string) => {
+  const bytes = new TextEncoder().encode(text);
+  return Array.from({ length: bytes.length - 1 }, (_, i) => {
+    const parser = new SseParser();
+    const out: string[] = [];
+    parser.push(bytes.slice(0, i + 1), (d) => out.push(d));
+    parser.push(bytes.slice(i + 1), (d) => out.push(d));
+    return out;
+  });
+};
+
 describe('SseParser', () => {
   it('yields data of events split at arbitrary byte boundaries', () => {
-    const text = 'data: {"a":1}\n\ndata: {"b":"é"}\n\ndata: [DONE]\n\n';
-    const bytes = new TextEncoder().encode(text);
-    for (let cut = 1; cut < bytes.length; cut++) {
-      const parser = new SseParser();
-      const out: string[] = [];
-      parser.push(bytes.slice(0, cut), (d) => out.push(d));
-      parser.push(bytes.slice(cut), (d) => out.push(d));
+    for (const out of everyCut('data: {"a":1}\n\ndata: {"b":"é"}\n\ndata: [DONE]\n\n')) {
       expect(out).toEqual(['{"a":1}', '{"b":"é"}', '[DONE]']);
     }
   });
@@ -29,13 +35,7 @@ describe('SseParser', () => {
     expect(feed(['data: {"a":1}\n\ndata: {"cut']).pending).toBe('data: {"cut');
   });
   it('ends lines at LF, CRLF or CR, also when a CRLF is split between chunks', () => {
-    const text = 'data: a\r\rdata: b\r\n\r\ndata: c\n\ndata\n\n';
-    const bytes = new TextEncoder().encode(text);
-    for (let cut = 1; cut < bytes.length; cut++) {
-      const parser = new SseParser();
-      const out: string[] = [];
-      parser.push(bytes.slice(0, cut), (d) => out.push(d));
-      parser.push(bytes.slice(cut), (d) => out.push(d));
+    for (const out of everyCut('data: a\r\rdata: b\r\n\r\ndata: c\n\ndata\n\n')) {
       expect(out).toEqual(['a', 'b', 'c', '']);
     }
   });
