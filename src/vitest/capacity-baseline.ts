@@ -1,6 +1,6 @@
 import type { BaselineEntry, CapacityAnswer } from '../baseline/entry.ts';
 import { BaselineError, baselinePath, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
-import type { CapacityProbe } from '../capacity/result.ts';
+import type { CapacityProbe, CapacityResult } from '../capacity/result.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { CapacityExperimentResult } from './capacity.ts';
 import { underTestOf } from './experiment-context.ts';
@@ -110,7 +110,7 @@ export async function matchCapacityBaseline(
 }
 
 /** The recorded answer against this run's, as one verdict row of the report. */
-function judgeAnswer(result: CapacityExperimentResult, recorded: CapacityAnswer): Verdict {
+export function judgeAnswer(result: CapacityResult, recorded: CapacityAnswer): Verdict {
   const unit = unitOf(recorded);
   const base = recorded.max_passing ?? 0;
   const row = (current: number, verdict: Verdict['verdict'], note: string): Verdict => ({
@@ -125,7 +125,11 @@ function judgeAnswer(result: CapacityExperimentResult, recorded: CapacityAnswer)
     note,
   });
   if (result.mode === 'confirm') {
-    const [atMax, atMin] = result.probes.filter((p) => p.phase === 'confirm');
+    // The verdict at a load is its last run's: a pilot or an extension may precede it.
+    const lastAt = (load: number | null) =>
+      result.probes.filter((p) => p.phase === 'confirm' && p.load === load).at(-1);
+    const atMax = lastAt(base);
+    const atMin = lastAt(recorded.min_failing);
     if (result.stop_reason === 'not-confirmed') {
       return row(
         result.min_failing ?? base,
