@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/helpers/files/temp-dirs.ts';
 import type { BaselineEntry } from './entry.ts';
 import { BaselineError, baselinePath, readBaselineFile, writeEntries, writeEntry } from './store.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function dir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'servebench-baseline-'));
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs('baseline');
 
 const key = { experiment: 'e', point: '10 req/s', hardware: 'simulated:H100 x1', model: 'm', profile: 'p' };
 const v1Entry = {

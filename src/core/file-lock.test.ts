@@ -1,22 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deadPid } from '../../test/helpers/files/killed-writer.ts';
+import { tempDirs } from '../../test/helpers/files/temp-dirs.ts';
 import { FileLockError, lockPathOf, withFileLock } from './file-lock.ts';
 import { processStart } from './process-owner.ts';
 import { updateFileLocked } from './write-atomic.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function dir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'servebench-lock-'));
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs('lock');
 
 const writeAtomic = join(import.meta.dirname, 'write-atomic.ts');
 

@@ -1,19 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deadPid, killedWriter } from '../../test/helpers/files/killed-writer.ts';
+import { tempDirs } from '../../test/helpers/files/temp-dirs.ts';
 import { unwritableReason, writeFileAtomic } from './write-atomic.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function dir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'servebench-atomic-'));
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs('atomic');
 
 describe('writeFileAtomic: temp file and rename, no temp file left behind', () => {
   it("removes a SIGKILLed writer's temp file the next time its directory is written, and keeps the file whole", async () => {

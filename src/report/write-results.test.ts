@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/helpers/files/temp-dirs.ts';
 import { PREVIOUS_DIR, retirePreviousReport } from './previous-report.ts';
 import { sampleResults } from './sample-results.ts';
 import { writeResults } from './write-results.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function dir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'servebench-report-'));
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs('report');
 const jobSummary = process.env.GITHUB_STEP_SUMMARY;
 afterEach(() => {
   if (jobSummary === undefined) delete process.env.GITHUB_STEP_SUMMARY;

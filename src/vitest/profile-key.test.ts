@@ -60,7 +60,7 @@ describe('baseline key: only what shapes the load', () => {
       { requestTimeoutS: 30 },
       { headers: { authorization: 'Bearer x' } },
       { workers: 4 },
-      { baseUrl: 'http://10.0.0.1:9000' },
+      { baseUrl: 'http://127.0.0.1:9001' },
     ];
     for (const extra of reportOnly) expect([extra, describeProfile(profile(extra))]).toEqual([extra, key]);
   });

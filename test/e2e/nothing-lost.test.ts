@@ -151,7 +151,7 @@ describe('output directories are checked before any load', () => {
   }, 120_000);
 
   it.skipIf(process.getuid?.() === 0)(
-    'a read-only resultsDir (chmod; as root chmod does not stop writes, so the test above uses a path under a file)',
+    'a read-only resultsDir by chmod (skipped when run as root, whom chmod does not stop writing; the test above covers root with a path under a file)',
     async () => {
       const d = await dirs();
       await mkdir(d.results, { recursive: true });

@@ -355,7 +355,7 @@ describe('oversized, compressed and binary answers are bad responses with their 
 
 describe('client-side resource exhaustion is SB_CLIENT_RESOURCES, not a server failure', () => {
   it.skipIf(process.platform === 'win32')(
-    'out of file descriptors (a child process under ulimit -n 64 opening 200 streams)',
+    'out of file descriptors (a child process under ulimit -n 64 opening 200 streams; skipped on Windows, which has no ulimit)',
     async () => {
       server = await startStreamServer({ fault: () => 'pause', pauseMs: 500 });
       const script = `
