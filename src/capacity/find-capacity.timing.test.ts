@@ -60,10 +60,15 @@ describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
   it('confirms a rate after a pilot run measured the latency that sizes the probe; a failing pilot stands', async () => {
     // 16 slots of 230 ms (at most 69.6 req/s): at 40 req/s a 5-latency warm-up is 46 requests,
     // more than the 13 the shares alone gave the first run, sized before any latency was known.
+    // The SLO allows 100 ms of host delay beyond the 20 ms TTFT: at 40 req/s (57 % of capacity)
+    // nobody waits, so only the sizing is under test, not the host (with 40 ms, CI's busy
+    // runner left the full run undecided near 90 %). At 90 req/s the queue grows 20 req/s and
+    // most requests wait longer than that.
+    const lenient = { goodput: { ttft: 120 }, attainment: 0.9 };
     const batching = await startSlotServer({ slots: 16, ttftMs: 20, itlMs: 30 });
     try {
       const at = { ...base, baseUrl: batching.url, seed: 3 };
-      const holds = await confirmCapacity(at, slo, { maxRequests: 400 }, 40);
+      const holds = await confirmCapacity(at, lenient, { maxRequests: 400 }, 40);
       expect(holds.stop_reason).toBe('confirmed');
       const [pilot, full] = holds.probes;
       expect(pilot).toMatchObject({ verdict: 'unresolved', judgedRequests: 100, extensions: 0, pilot: true });
@@ -71,7 +76,7 @@ describe('findCapacity, request rate (Poisson, an M/D/4 queue)', () => {
       expect(full?.pilot).toBeUndefined();
       expect(full?.summary.completed).toBeGreaterThanOrEqual(100 + 46);
       expect(holds.probes).toHaveLength(2);
-      const fails = await confirmCapacity(at, slo, { maxRequests: 400 }, 90);
+      const fails = await confirmCapacity(at, lenient, { maxRequests: 400 }, 90);
       expect(fails).toMatchObject({ stop_reason: 'not-confirmed', min_failing: 90 });
       expect(fails.probes).toHaveLength(1);
     } finally {
