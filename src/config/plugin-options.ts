@@ -67,16 +67,25 @@ export const pluginOptionsSchema = z.strictObject({
    */
   command: z.array(z.string()).min(1).optional(),
   /**
-   * GPUs to lease to test files: 'auto' (nvidia-smi), a list of GPU ids (one per slot), or
-   * slots of several GPUs each ([[0,1],[2,3]]).
+   * process target, servers with engine 'llama.cpp': the llama-server binary. Default:
+   * $SERVEBENCH_LLAMA_SERVER, else `llama-server` on PATH (scripts/llama-cpp/build.ts builds one).
+   */
+  llamaServer: z.string().min(1).optional(),
+  /**
+   * GPUs to lease to test files: 'auto' (nvidia-smi), a list of GPU ids (one per slot), slots
+   * of several GPUs each ([[0,1],[2,3]]), or 'none': `simSlots` slots without a GPU, for servers
+   * on the CPU (process target, server spec gpus: 0).
    */
   gpus: z
-    .union([z.literal('auto'), z.array(gpuId).min(1), z.array(z.array(gpuId).min(1)).min(1)], {
-      error:
-        "expected 'auto', GPU ids (one slot each) like ['0', '1'], or slots of GPU ids like [['0', '1'], ['2', '3']]",
-    })
+    .union(
+      [z.literal('auto'), z.literal('none'), z.array(gpuId).min(1), z.array(z.array(gpuId).min(1)).min(1)],
+      {
+        error:
+          "expected 'auto', 'none', GPU ids (one slot each) like ['0', '1'], or slots of GPU ids like [['0', '1'], ['2', '3']]",
+      },
+    )
     .default('auto'),
-  /** Parallel test files when simulating (each gets a virtual slot). Keep 1 on small machines. */
+  /** Parallel test files when simulating or with gpus 'none' (each gets a slot). Keep 1 on small machines. */
   simSlots: z.int().positive().default(1),
   container: containerOptionsSchema.prefault({}),
   resultsDir: z.string().default('results'),

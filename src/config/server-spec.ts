@@ -3,9 +3,18 @@ import { z } from 'zod';
 /** The server an experiment needs. Arguments are vLLM's (`vllm serve MODEL ...args`). */
 export const serverSpecSchema = z.strictObject({
   model: z.string().min(1).default('Qwen/Qwen2.5-1.5B-Instruct'),
-  /** GPUs this server needs; must fit in one lease slot. */
-  gpus: z.int().positive().default(1),
-  /** Extra `vllm serve` arguments, e.g. ['--max-num-seqs', '16']. */
+  /**
+   * The serving engine (process target): 'vllm' runs the target's command; 'llama.cpp' runs
+   * llama-server on `model` (a GGUF file), translating --max-num-seqs and --max-model-len
+   * (targets/llama-cpp.ts) and passing every other argument as llama-server's own.
+   */
+  engine: z.enum(['vllm', 'llama.cpp']).default('vllm'),
+  /**
+   * GPUs this server needs; must fit in one lease slot. 0: a server on the CPU (llama.cpp on the
+   * process target, with the plugin's `gpus: 'none'` on a machine without GPUs).
+   */
+  gpus: z.int().nonnegative().default(1),
+  /** Extra server arguments, e.g. ['--max-num-seqs', '16'] (vLLM's; see `engine`). */
   args: z.array(z.string()).default([]),
   /** Container image (container target), pinned by tag. */
   image: z.string().optional(),

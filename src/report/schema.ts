@@ -23,6 +23,15 @@ export const underTestSchema = z.strictObject({
   /** Image tag and digest, simulator version, or the command. */
   server: z.string(),
   serverArgs: z.array(z.string()),
+  /** The serving engine as it described itself (llama.cpp's /props); absent when it said nothing. */
+  engine: z
+    .strictObject({
+      name: z.string(),
+      version: z.string(),
+      build: z.string().nullable(),
+      slots: z.int().positive().nullable(),
+    })
+    .optional(),
 });
 
 export const verdictSchema = z.strictObject({

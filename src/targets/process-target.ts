@@ -1,6 +1,8 @@
+import { cpus } from 'node:os';
 import { request } from 'undici';
 import type { ServerSpec } from '../config/server-spec.ts';
 import { freePort, startChildServer } from './child-server.ts';
+import { llamaCppEngine, llamaServerArgs } from './llama-cpp.ts';
 import { MpsDaemon } from './mps-daemon.ts';
 import type { Reaper } from './reaper.ts';
 import {
@@ -39,6 +41,14 @@ export interface ProcessTargetOptions {
   mpsControl?: string;
   /** Where MPS daemons' temporary pipe and log directories go (default: the OS temp directory). */
   mpsParentDir?: string;
+  /** llama-server for engine 'llama.cpp'; default $SERVEBENCH_LLAMA_SERVER, else `llama-server` on PATH. */
+  llamaServer?: string;
+}
+
+/** The hardware class of a server on the CPU: the CPU model and this machine's logical cores. */
+export function cpuHardware(): string {
+  const all = cpus();
+  return `cpu:${all[0]?.model.trim().replace(/\s+/g, ' ') ?? 'unknown CPU'} x${all.length}`;
 }
 
 interface SharedDaemon {
@@ -84,15 +94,23 @@ export class ProcessTarget implements Target {
   private readonly reaper: Reaper;
   private readonly options: ProcessTargetOptions;
   private readonly daemons = new Map<string, SharedDaemon>();
+  private readonly llamaServer: string;
 
   constructor(template: readonly string[] | undefined, reaper: Reaper, options: ProcessTargetOptions = {}) {
     this.template = template ?? defaultCommand;
     this.reaper = reaper;
     this.options = options;
+    this.llamaServer = options.llamaServer ?? process.env.SERVEBENCH_LLAMA_SERVER ?? 'llama-server';
   }
 
   async start(spec: ServerSpec, context: StartContext): Promise<RunningServer> {
     if (spec.gpus > context.gpus.length) {
+      if (context.gpus.length === 0) {
+        throw new ServerStartError(
+          `the server needs ${spec.gpus} GPU(s) but this test file's lease has none (the plugin's gpus: 'none')`,
+          "give the server spec gpus: 0 to run it on the CPU (engine 'llama.cpp'), or lease GPUs: servebench({ gpus: 'auto' })",
+        );
+      }
       throw new ServerStartError(
         `the server needs ${spec.gpus} GPUs but this test file's lease has ${context.gpus.length} (${context.gpus.join(', ') || 'none'})`,
         'configure slots of more GPUs each: servebench({ gpus: [["0", "1"], ["2", "3"]] })',
@@ -100,7 +118,7 @@ export class ProcessTarget implements Target {
     }
     const gpus = context.gpus.slice(0, spec.gpus);
     const port = await freePort();
-    const [command, ...args] = expandCommand(this.template, { model: spec.model, port, args: spec.args });
+    const [command, ...args] = this.command(spec, port);
     const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, CUDA_VISIBLE_DEVICES: gpus.join(',') };
     if (spec.mpsActiveThreadPercentage)
       env.CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = String(spec.mpsActiveThreadPercentage);
@@ -116,6 +134,8 @@ export class ProcessTarget implements Target {
       };
     }
     const names = [...new Set(gpus.map((g) => context.gpuNames.get(g) ?? 'unknown GPU'))].join('+');
+    const device = gpus.length === 0 ? cpuHardware() : `${names} x${gpus.length}`;
+    const llamaCpp = spec.engine === 'llama.cpp';
     const url = `http://127.0.0.1:${port}`;
     // The spec's, this process's, and those in the command template itself (`--api-key sk-...`).
     const secrets = serverSecrets(spec, this.template);
@@ -134,9 +154,11 @@ export class ProcessTarget implements Target {
           model: spec.model,
           target: 'process',
           simulated: false,
-          hardware: `${names} x${gpus.length}`,
+          // llama.cpp's results never share a baseline key with vLLM's or the simulator's.
+          hardware: llamaCpp ? `llama.cpp:${device}` : device,
           server: command as string,
-          serverArgs: secrets.maskArgs(spec.args),
+          // llama-server's arguments as run (the spec's translated); vLLM's as the spec gave them.
+          serverArgs: secrets.maskArgs(llamaCpp ? args : spec.args),
           gpus,
         },
       });
@@ -144,7 +166,14 @@ export class ProcessTarget implements Target {
       await release();
       throw error;
     }
-    const standIn = await standInVersion(url);
+    if (llamaCpp) {
+      const engine = await llamaCppEngine(url);
+      if (engine) {
+        server.info.engine = engine;
+        server.info.server = `llama.cpp ${engine.version}${engine.build ? ` (${engine.build})` : ''}`;
+      }
+    }
+    const standIn = llamaCpp ? null : await standInVersion(url);
     if (standIn) {
       server.info.hardware = `standin:${server.info.hardware}`;
       server.info.server = `${standIn} (servebench GPU stand-in, not vLLM)`;
@@ -158,6 +187,20 @@ export class ProcessTarget implements Target {
         await release();
       },
     };
+  }
+
+  /** The command line: the target's template (vLLM's by default), or llama-server's. */
+  private command(spec: ServerSpec, port: number): string[] {
+    if (spec.engine !== 'llama.cpp')
+      return expandCommand(this.template, { model: spec.model, port, args: spec.args });
+    try {
+      return [this.llamaServer, ...llamaServerArgs(spec, port)];
+    } catch (error) {
+      throw new ServerStartError(
+        `engine 'llama.cpp': ${(error as Error).message}`,
+        'fix the server spec args (see targets/llama-cpp.ts for the translated flags)',
+      );
+    }
   }
 
   private async acquireDaemon(gpus: readonly string[]): Promise<MpsDaemon> {

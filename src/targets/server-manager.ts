@@ -1,5 +1,5 @@
 import { type ServerSpec, serverSpecSchema } from '../config/server-spec.ts';
-import type { RunningServer, StartContext, Target } from './target.ts';
+import { type RunningServer, ServerStartError, type StartContext, type Target } from './target.ts';
 
 interface Owned {
   /** The GPU lease (test file) the server belongs to: it lives no longer than the lease. */
@@ -32,6 +32,7 @@ export class ServerManager {
 
   async acquire(specInput: unknown, context: StartContext, lease = 'no-lease'): Promise<RunningServer> {
     const spec: ServerSpec = serverSpecSchema.parse(specInput);
+    checkEngine(spec, this.target.kind);
     const key = JSON.stringify([lease, spec, context.gpus.slice(0, spec.gpus)]);
     const existing = this.servers.get(key);
     if (existing) {
@@ -101,4 +102,20 @@ async function isAlive(server: RunningServer): Promise<boolean> {
     server.exited.then(() => false),
     new Promise<boolean>((r) => setImmediate(() => r(true))),
   ]);
+}
+
+/** What a target cannot run, said before anything starts. */
+function checkEngine(spec: ServerSpec, kind: Target['kind']): void {
+  if (spec.engine === 'llama.cpp' && (kind === 'sim' || kind === 'container')) {
+    throw new ServerStartError(
+      `engine 'llama.cpp' runs on the process target, and this run's target is '${kind}'`,
+      "set servebench({ target: 'process', llamaServer: '/path/to/llama-server' }) for llama.cpp suites",
+    );
+  }
+  if (spec.gpus === 0 && kind === 'sim') {
+    throw new ServerStartError(
+      'a server spec with gpus: 0 (on the CPU) cannot be simulated: the simulator models GPUs',
+      "give it gpus >= 1, or run it on the process target with servebench({ gpus: 'none' })",
+    );
+  }
 }

@@ -15,6 +15,18 @@ export interface ServerInfo {
   /** The server's arguments as recorded, secrets masked (a secret flag's value is `***`). */
   serverArgs: string[];
   gpus: string[];
+  /** The serving engine as it describes itself (llama.cpp: /props), when it does. */
+  engine?: EngineInfo;
+}
+
+/** A serving engine's own account of itself: name, version and build. */
+export interface EngineInfo {
+  name: string;
+  version: string;
+  /** The build (llama.cpp: the commit of its build_info); null when it says none. */
+  build: string | null;
+  /** Requests it decodes together (llama.cpp: its slots); null when it does not say. */
+  slots: number | null;
 }
 
 export interface RunningServer {

@@ -39,6 +39,7 @@ export const underTestOf = (info: ServerInfo): UnderTest => ({
   target: info.target,
   server: info.server,
   serverArgs: info.serverArgs,
+  ...(info.engine ? { engine: info.engine } : {}),
 });
 
 /** What a point's meta holds beyond the test and server it ran on: the call's own results. */

@@ -62,7 +62,9 @@ export class RunContext {
       case 'url':
         return new UrlTarget(this.options.url ?? '');
       case 'process':
-        return new ProcessTarget(this.options.command, this.reaper);
+        return new ProcessTarget(this.options.command, this.reaper, {
+          ...(this.options.llamaServer ? { llamaServer: this.options.llamaServer } : {}),
+        });
       case 'container':
         return new ContainerTarget({
           container: this.options.container,
@@ -75,7 +77,8 @@ export class RunContext {
   static async create(input: PluginOptions, root: string): Promise<RunContext> {
     const options = applyEnvOverrides(input, process.env);
     const needGpus =
-      options.target === 'auto' || options.target === 'process' || options.target === 'container';
+      options.gpus !== 'none' &&
+      (options.target === 'auto' || options.target === 'process' || options.target === 'container');
     // Servers, MPS daemons and samplers of earlier runs that died with their reaper (runtime/strays.ts).
     await sweepStraysOnce();
     return new RunContext(options, needGpus ? await detectGpus() : [], root);
@@ -178,6 +181,8 @@ function slotsFor(options: PluginOptions, gpus: GpuInfo[], target: Target['kind'
   if (target === 'sim' || target === 'url' || noGpu) {
     return Array.from({ length: options.simSlots }, (_, i) => [`virtual${i}`]);
   }
+  // Servers on the CPU: slots that hold no GPU (CUDA_VISIBLE_DEVICES is empty in their files).
+  if (options.gpus === 'none') return Array.from({ length: options.simSlots }, () => []);
   if (options.gpus === 'auto') {
     if (gpus.length === 0) throw new Error(`target '${target}' needs GPUs, and nvidia-smi lists none`);
     return gpus.map((g) => [g.index]);
