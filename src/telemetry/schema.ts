@@ -33,3 +33,113 @@ export const pointTelemetrySchema = z.strictObject({
 export type Stat = z.infer<typeof statSchema>;
 export type GpuTelemetry = z.infer<typeof gpuTelemetrySchema>;
 export type PointTelemetry = z.infer<typeof pointTelemetrySchema>;
+
+/**
+ * Engine-neutral names of what a server's Prometheus `/metrics` says about a load point
+ * (server-metrics-names.ts maps vLLM's and llama.cpp's names onto them).
+ */
+export const SERVER_COUNTER_FIELDS = [
+  'promptTokens',
+  'cachedPromptTokens',
+  'generationTokens',
+  'requestsFinished',
+  'preemptions',
+  'promptSeconds',
+  'generationSeconds',
+  'decodeCalls',
+] as const;
+export const SERVER_GAUGE_FIELDS = [
+  'requestsRunning',
+  'requestsWaiting',
+  'kvCacheUsage',
+  'busySlotsPerDecode',
+  'promptTokensPerS',
+  'generationTokensPerS',
+] as const;
+export const SERVER_HISTOGRAM_FIELDS = [
+  'ttft',
+  'itl',
+  'tpot',
+  'e2el',
+  'queueTime',
+  'prefillTime',
+  'decodeTime',
+  'inferenceTime',
+] as const;
+export const SERVER_ENGINES = ['vllm', 'llamacpp'] as const;
+
+/** A counter's increase over the point (resets handled as Prometheus's increase() does). */
+export const serverCounterSchema = z.strictObject({
+  increase: z.number(),
+  /** The server's metric name, summed over its series (engines, finished reasons...). */
+  source: z.string(),
+});
+
+/** A gauge's distribution over the scrapes taken while the load ran. */
+export const serverGaugeSchema = z.strictObject({
+  mean: z.number(),
+  max: z.number(),
+  samples: z.int().nonnegative(),
+  source: z.string(),
+});
+
+/** A latency histogram's observations during the point: count and quantiles, ms. */
+export const serverHistogramSchema = z.strictObject({
+  count: z.number(),
+  /** sum / count; null without observations. */
+  meanMs: z.number().nullable(),
+  /** histogram_quantile over the point's bucket increases; null without observations. */
+  p50Ms: z.number().nullable(),
+  p90Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  /** True when p99 lies in the +Inf bucket (p99Ms is then the highest finite bound). */
+  beyondBuckets: z.boolean(),
+  source: z.string(),
+});
+
+/** A server count compared with the client's own for the same point. */
+export const serverCrossCheckSchema = z.strictObject({
+  field: z.enum(SERVER_COUNTER_FIELDS),
+  server: z.number(),
+  client: z.number(),
+  /** (server - client) / client; null when the client counted none. */
+  relativeDiff: z.number().nullable(),
+  agrees: z.boolean(),
+});
+
+/** What the server's own /metrics said while a point's load ran (server-metrics-scraper.ts). */
+export const serverMetricsSchema = z.strictObject({
+  source: z.literal('prometheus'),
+  /** The scraped URL (credentials removed). */
+  endpoint: z.string(),
+  /** Whose metric names the page had; null when none known. */
+  engine: z.enum(SERVER_ENGINES).nullable(),
+  /** False when nothing could be summarised (no /metrics, HTTP error, no known names). */
+  available: z.boolean(),
+  /** Why the metrics are not available, or what limited them. */
+  reason: z.string().optional(),
+  /** Interval of the periodic scrapes (doubled when a long point reached the scrape bound). */
+  intervalMs: z.int().positive(),
+  /** Between the first and the last successful scrape, s. */
+  windowS: z.number().nonnegative(),
+  scrapes: z.int().nonnegative(),
+  failedScrapes: z.int().nonnegative(),
+  counters: z.partialRecord(z.enum(SERVER_COUNTER_FIELDS), serverCounterSchema),
+  gauges: z.partialRecord(z.enum(SERVER_GAUGE_FIELDS), serverGaugeSchema),
+  histograms: z.partialRecord(z.enum(SERVER_HISTOGRAM_FIELDS), serverHistogramSchema),
+  crossChecks: z.array(serverCrossCheckSchema),
+  /** Disagreements with the client's counts and other doubts; never fail the point. */
+  warnings: z.array(z.string()),
+  /** The scraped samples of the known names (JSONL), relative to the results directory. */
+  rawFile: z.string().nullable(),
+});
+
+export type ServerCounterField = (typeof SERVER_COUNTER_FIELDS)[number];
+export type ServerGaugeField = (typeof SERVER_GAUGE_FIELDS)[number];
+export type ServerHistogramField = (typeof SERVER_HISTOGRAM_FIELDS)[number];
+export type ServerEngine = (typeof SERVER_ENGINES)[number];
+export type ServerCounter = z.infer<typeof serverCounterSchema>;
+export type ServerGauge = z.infer<typeof serverGaugeSchema>;
+export type ServerHistogram = z.infer<typeof serverHistogramSchema>;
+export type ServerCrossCheck = z.infer<typeof serverCrossCheckSchema>;
+export type ServerMetrics = z.infer<typeof serverMetricsSchema>;
