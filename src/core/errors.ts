@@ -27,7 +27,6 @@ export const errorCodes = {
   SB_STREAM_CUT: 'the stream ended before its last event',
   SB_STREAM_ERROR: 'the server sent an error event inside the stream',
   SB_MALFORMED_SSE: 'the stream is not valid server-sent events or its JSON cannot be parsed',
-  SB_MISSING_USAGE: 'the stream carried no usage counts',
   SB_INVALID_ANSWER:
     'the answer is impossible: usage counts that are not non-negative integers or do not add up, or no choice with content or a finish reason',
   SB_EVENT_TOO_LARGE: "one server-sent event was larger than the client's limit (4 MiB)",
@@ -72,7 +71,6 @@ export const requestFailure = {
   streamCut: 'SB_STREAM_CUT',
   streamError: 'SB_STREAM_ERROR',
   malformedSse: 'SB_MALFORMED_SSE',
-  missingUsage: 'SB_MISSING_USAGE',
   invalidAnswer: 'SB_INVALID_ANSWER',
   eventTooLarge: 'SB_EVENT_TOO_LARGE',
   headersTooLarge: 'SB_HEADERS_TOO_LARGE',

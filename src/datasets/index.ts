@@ -36,13 +36,20 @@ export {
   parseDatasetSpec,
 } from './spec.ts';
 export {
+  type TextPromptsOptions,
+  type TextPromptsResult,
+  textPrompts,
+  vocabBound,
+} from './text-prompts.ts';
+export {
   estimateTokenCounter,
   estimateTokens,
   type ServerTokenCounter,
   type ServerTokenCounterOptions,
   serverTokenCounter,
+  type TokenizeShape,
 } from './token-counter.ts';
-export type { Dataset, Prompt, SampledRequest, TokenCounter } from './types.ts';
+export type { Dataset, Prompt, SampledRequest, TextCodec, TokenCounter } from './types.ts';
 
 /**
  * Builds a dataset from a spec (validated here: a bad one throws DatasetError naming the field).

@@ -1,5 +1,5 @@
 import { DatasetError } from './errors.ts';
-import type { Prompt, TokenCounter } from './types.ts';
+import type { Prompt, TextCodec, TokenCounter } from './types.ts';
 
 /**
  * Rough token count of a text without a tokenizer. The larger of three simple lower bounds:
@@ -39,19 +39,42 @@ export interface ServerTokenCounterOptions {
   headers?: Record<string, string>;
 }
 
-export interface ServerTokenCounter extends TokenCounter {
-  /** `max_model_len` from the last /tokenize answer; undefined before one or after falling back. */
+/**
+ * The request shape a server's /tokenize takes: vLLM's `{model, prompt}` (answering `count`) or
+ * llama.cpp's `{content}` (answering `tokens` only, and `{"tokens": []}` to vLLM's shape).
+ */
+export type TokenizeShape = 'vllm' | 'llama.cpp';
+
+export interface ServerTokenCounter extends TokenCounter, TextCodec {
+  /** `max_model_len` from the last /tokenize answer; undefined before one, after falling back, or from llama.cpp. */
   readonly maxModelLen: number | undefined;
   /** Why counting fell back to estimates (no /tokenize); undefined while the server answers. */
   readonly fallbackReason: string | undefined;
+  /** The /tokenize shape the server answered to; undefined before the first text was counted. */
+  readonly tokenizeShape: TokenizeShape | undefined;
 }
 
+/** A server answer, or `missing` when the endpoint is not there (404, 405, nothing listening). */
+type Answer = { missing: false; body: string } | { missing: true; reason: string };
+
 /**
- * Counts text prompts with the server's own tokenizer through vLLM's `POST /tokenize`
- * (`{model, prompt}` -> `{count, tokens, max_model_len}`); token-ID prompts are counted by
- * length without a call. A server without /tokenize (404, 405) or without anything listening
- * (connection refused) switches the counter to estimateTokenCounter for good, and its counts
- * come back `estimated: true`. Any other failure is a DatasetError.
+ * Counts text prompts with the server's own tokenizer through `POST /tokenize`, in either of the
+ * shapes real engines take: vLLM's `{model, prompt}` -> `{count, tokens, max_model_len}` or
+ * llama.cpp's `{content}` -> `{tokens}`. The shape is found once, on the first non-empty text, and
+ * kept: vLLM's is tried first, and an answer without `count` whose `tokens` are empty for that
+ * text (llama.cpp reads no `prompt`) is asked again in llama.cpp's. A non-empty text that still
+ * counts 0 tokens is a DatasetError, never a count. Token-ID prompts are counted by length
+ * without a call. Prompts are counted with the special tokens the server adds to a completion
+ * (BOS), as vLLM bench counts them.
+ *
+ * Also the server's /detokenize (vLLM: `{model, tokens}` -> `{prompt}`; llama.cpp: `{tokens}` ->
+ * `{content}`; one request serves both) and content counts without special tokens, for chat
+ * prompts built from token IDs (text-prompts.ts).
+ *
+ * A server without /tokenize (404, 405) or without anything listening (connection refused)
+ * switches the counter to estimateTokenCounter for good, its counts come back `estimated: true`
+ * and `fallbackReason` says why; a server without /detokenize sets `detokenizeFallbackReason`.
+ * Any other failure is a DatasetError.
  *
  * `baseUrl` is the server root; a trailing `/v1` is dropped, since /tokenize sits beside it.
  */
@@ -63,25 +86,28 @@ export function serverTokenCounter(
   const fetchImpl = options.fetchImpl ?? fetch;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const url = `${baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/tokenize`;
+  const root = baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
   const estimator = estimateTokenCounter();
   let maxModelLen: number | undefined;
   let fallbackReason: string | undefined;
+  let detokenizeFallbackReason: string | undefined;
+  let shape: TokenizeShape | undefined;
+  /** The first detection in flight: later texts wait for it instead of each probing both shapes. */
+  let detecting: Promise<unknown> | undefined;
 
-  /** Token count of one text, or undefined when the server has no /tokenize. */
-  async function tokenize(text: string): Promise<number | undefined> {
+  async function post(path: string, payload: unknown): Promise<Answer> {
+    const url = `${root}${path}`;
     let response: Response;
     try {
       response = await fetchImpl(url, {
         method: 'POST',
         headers: { ...options.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, prompt: text }),
+        body: JSON.stringify(payload),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       if (causeCode(error) === 'ECONNREFUSED') {
-        fallbackReason = `nothing listens at ${url} (connection refused)`;
-        return undefined;
+        return { missing: true, reason: `nothing listens at ${url} (connection refused)` };
       }
       throw new DatasetError(
         `token counting failed: POST ${url}: ${describe(error)}`,
@@ -99,8 +125,7 @@ export function serverTokenCounter(
       );
     }
     if (response.status === 404 || response.status === 405) {
-      fallbackReason = `${url} answered HTTP ${response.status}`;
-      return undefined;
+      return { missing: true, reason: `${url} answered HTTP ${response.status}` };
     }
     if (!response.ok) {
       throw new DatasetError(
@@ -108,6 +133,11 @@ export function serverTokenCounter(
         `Check that the model name "${model}" is the one the server serves.`,
       );
     }
+    return { missing: false, body };
+  }
+
+  /** The token count in a /tokenize answer: `count`, else the length of `tokens`. */
+  function readCount(body: string): { count: number; counted: boolean } {
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
@@ -115,20 +145,76 @@ export function serverTokenCounter(
       parsed = undefined;
     }
     const answer = parsed as { count?: unknown; tokens?: unknown; max_model_len?: unknown } | undefined;
-    const count =
-      typeof answer?.count === 'number'
-        ? answer.count
-        : Array.isArray(answer?.tokens)
-          ? answer.tokens.length
-          : -1;
-    if (count < 0) {
-      throw new DatasetError(
-        `token counting failed: POST ${url} answered without a count: ${body.slice(0, 200)}`,
-        'The server must answer /tokenize like vLLM: {"count": n, "tokens": [...], "max_model_len": m}.',
-      );
-    }
     if (typeof answer?.max_model_len === 'number') maxModelLen = answer.max_model_len;
+    if (typeof answer?.count === 'number' && Number.isSafeInteger(answer.count) && answer.count >= 0) {
+      return { count: answer.count, counted: true };
+    }
+    if (Array.isArray(answer?.tokens)) return { count: answer.tokens.length, counted: false };
+    throw new DatasetError(
+      `token counting failed: POST ${root}/tokenize answered without a count: ${body.slice(0, 200)}`,
+      'The server must answer /tokenize like vLLM ({"count": n, "tokens": [...]}) or llama.cpp ({"tokens": [...]}).',
+    );
+  }
+
+  // vLLM adds special tokens by default (left unsaid, as vLLM bench's own body), llama.cpp does not.
+  const request = (as: TokenizeShape, text: string, special: boolean) =>
+    as === 'vllm'
+      ? { model, prompt: text, ...(special ? {} : { add_special_tokens: false }) }
+      : { content: text, add_special: special };
+
+  /** Token count of one text, or undefined when the server has no /tokenize. */
+  async function tokenize(text: string, special: boolean): Promise<number | undefined> {
+    if (shape === undefined && text !== '') {
+      if (detecting === undefined) {
+        const detection = detect(text, special);
+        detecting = detection.catch(() => undefined);
+        return detection;
+      }
+      await detecting;
+    }
+    if (fallbackReason !== undefined) return undefined;
+    const answer = await post('/tokenize', request(shape ?? 'vllm', text, special));
+    if (answer.missing) {
+      fallbackReason = answer.reason;
+      return undefined;
+    }
+    const { count } = readCount(answer.body);
+    if (text !== '' && count === 0) throw zeroTokens(text, shape ?? 'vllm');
     return count;
+  }
+
+  /** Counts `text` (non-empty) in vLLM's shape, then llama.cpp's when that one read nothing. */
+  async function detect(text: string, special: boolean): Promise<number | undefined> {
+    const first = await post('/tokenize', request('vllm', text, special));
+    if (first.missing) {
+      fallbackReason = first.reason;
+      return undefined;
+    }
+    const vllm = readCount(first.body);
+    if (vllm.counted || vllm.count > 0) {
+      shape = 'vllm';
+      if (vllm.count === 0) throw zeroTokens(text, 'vllm');
+      return vllm.count;
+    }
+    const second = await post('/tokenize', request('llama.cpp', text, special));
+    const llama = second.missing ? undefined : readCount(second.body).count;
+    if (llama === undefined || llama === 0) throw zeroTokens(text, 'both');
+    shape = 'llama.cpp';
+    return llama;
+  }
+
+  function zeroTokens(text: string, tried: TokenizeShape | 'both'): DatasetError {
+    const shapes =
+      tried === 'both'
+        ? "in vLLM's shape ({model, prompt}) and llama.cpp's ({content})"
+        : tried === 'vllm'
+          ? "in vLLM's shape ({model, prompt})"
+          : "in llama.cpp's shape ({content})";
+    return new DatasetError(
+      `token counting failed: POST ${root}/tokenize counted 0 tokens for a non-empty text ${shapes}: ` +
+        JSON.stringify(text.slice(0, 60)),
+      'The server must tokenize text like vLLM ({"model", "prompt"} -> {"count"}) or llama.cpp ({"content"} -> {"tokens"}).',
+    );
   }
 
   return {
@@ -137,6 +223,12 @@ export function serverTokenCounter(
     },
     get fallbackReason() {
       return fallbackReason;
+    },
+    get detokenizeFallbackReason() {
+      return detokenizeFallbackReason;
+    },
+    get tokenizeShape() {
+      return shape;
     },
     async count(prompts: Prompt[]) {
       const counts = new Array<number>(prompts.length);
@@ -151,7 +243,7 @@ export function serverTokenCounter(
             continue;
           }
           try {
-            const count = await tokenize(prompt);
+            const count = await tokenize(prompt, true);
             if (count !== undefined) counts[i] = count;
           } catch (error) {
             failed = true; // stop the other workers from sending more
@@ -167,6 +259,32 @@ export function serverTokenCounter(
         return estimator.count(prompts);
       }
       return { counts, estimated: false };
+    },
+    async countContent(text: string) {
+      if (fallbackReason !== undefined) return undefined;
+      return tokenize(text, false);
+    },
+    async detokenize(ids: number[]) {
+      if (detokenizeFallbackReason !== undefined) return undefined;
+      const answer = await post('/detokenize', { model, tokens: ids });
+      if (answer.missing) {
+        detokenizeFallbackReason = answer.reason;
+        return undefined;
+      }
+      let parsed: { prompt?: unknown; content?: unknown } | undefined;
+      try {
+        parsed = JSON.parse(answer.body) as typeof parsed;
+      } catch {
+        parsed = undefined;
+      }
+      const text = typeof parsed?.prompt === 'string' ? parsed.prompt : parsed?.content;
+      if (typeof text !== 'string' || (text === '' && ids.length > 0)) {
+        throw new DatasetError(
+          `detokenizing failed: POST ${root}/detokenize answered ${typeof text === 'string' ? `an empty text for ${ids.length} tokens` : 'without a text'}: ${answer.body.slice(0, 200)}`,
+          'The server must answer /detokenize like vLLM ({"prompt": text}) or llama.cpp ({"content": text}); token IDs must be in its vocabulary (lower the dataset\'s vocab_size).',
+        );
+      }
+      return text;
     },
   };
 }

@@ -20,6 +20,19 @@ export interface TokenCounter {
   count(prompts: Prompt[]): Promise<{ counts: number[]; estimated: boolean }>;
 }
 
+/**
+ * The server's tokenizer both ways, to turn token IDs into text of a set token length (chat
+ * endpoints take text only): text-prompts.ts.
+ */
+export interface TextCodec {
+  /** Tokens of `text` as a message's content (no special tokens added); undefined when no tokenizer answers. */
+  countContent(text: string): Promise<number | undefined>;
+  /** The text of token IDs; undefined when the server has no /detokenize. */
+  detokenize(ids: number[]): Promise<string | undefined>;
+  /** Why `detokenize` gives nothing (no /detokenize); undefined while the server answers. */
+  readonly detokenizeFallbackReason: string | undefined;
+}
+
 export interface Dataset {
   readonly name: string;
   /** `n` requests, deterministic for a given rng state. */

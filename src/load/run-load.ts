@@ -5,14 +5,14 @@ import { type LoadProfile, type LoadProfileInput, loadProfileSchema } from '../c
 import { parseConfig } from '../config/parse.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
-import { createDataset, serverTokenCounter } from '../datasets/index.ts';
+import { createDataset, serverTokenCounter, textPrompts, vocabBound } from '../datasets/index.ts';
 import type { SampledRequest } from '../datasets/types.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import { type BenchmarkSummary, summarize } from '../metrics/summarize.ts';
 import { execute } from './executor.ts';
 import { checkPromptMemory, type LoadPlan, planLoad, requestCap } from './plan.ts';
 import { type Progress, ProgressTracker } from './progress.ts';
-import { buildRequestBody } from './request-body.ts';
+import { buildRequestBody, isChatEndpoint } from './request-body.ts';
 import { expectedCount } from './schedule.ts';
 import type { PreparedPrompt } from './shard.ts';
 
@@ -56,7 +56,21 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
   const poolSize = plan.capped ? Math.min(plan.total, DURATION_ONLY_POOL) : plan.total;
   const tokens = serverTokenCounter(profile.baseUrl, model, { headers: profile.headers });
   const dataset = await createDataset(profile.dataset);
-  const samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
+  let samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
+  /** How prompts were made where the server's tokenizer could not make them: in the summary's notes. */
+  const notes: string[] = [];
+  if (isChatEndpoint(profile.endpoint)) {
+    const vocabSize = 'vocab_size' in profile.dataset ? profile.dataset.vocab_size : vocabBound(samples);
+    const text = await textPrompts(samples, tokens, rng.fork('prompt-text'), { vocabSize });
+    samples = text.samples;
+    notes.push(...text.notes);
+  }
+  if (tokens.fallbackReason !== undefined) {
+    notes.push(
+      `prompt token counts are estimates (about ±25 %), which chose and sized the prompts: the server's /tokenize ` +
+        `did not answer (${tokens.fallbackReason})`,
+    );
+  }
   const promptTokensEstimated = samples.some((s) => s.promptTokensEstimated);
   // Each sample is dropped once its body is built: a run keeps the bodies only.
   const prompts = samples.map((s, i) => {
@@ -113,6 +127,7 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
     maxFailureRate: profile.maxFailureRate,
     closedLoop: arrival.kind === 'concurrency',
   });
+  summary.notes.unshift(...notes);
   if (signal.aborted) {
     summary.invalid_reasons.push('the run was cancelled before it finished');
     summary.valid = false;

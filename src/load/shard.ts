@@ -147,6 +147,8 @@ function toRecord(
   warmup: boolean,
 ): RequestRecord {
   const fromUsage = outcome.promptTokens !== null;
+  let chunkSum = 0;
+  for (const n of outcome.chunkTokens) chunkSum += n;
   return {
     ok: outcome.failure === null,
     scheduled_ms: scheduledMs,
@@ -155,11 +157,13 @@ function toRecord(
     chunk_ms: outcome.chunkMs,
     chunk_tokens: outcome.chunkTokens,
     prompt_tokens: outcome.promptTokens ?? prompt.promptTokens,
-    output_tokens: outcome.outputTokens ?? outcome.chunkTokens.reduce((a, b) => a + b, 0),
+    output_tokens: outcome.outputTokens ?? chunkSum,
     error: outcome.failure?.message ?? null,
     error_code: outcome.failure?.code ?? null,
     warmup,
     prompt_tokens_estimated: !fromUsage && prompt.promptTokensEstimated,
+    // Without usage the output is what the chunks carried: flagged, never silent.
+    output_tokens_from_chunks: outcome.outputTokens === null,
     lateness_ms: latenessMs,
   };
 }

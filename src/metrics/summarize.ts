@@ -57,6 +57,11 @@ export type BenchmarkSummary = {
   client_lateness_max_ms: number;
   valid: boolean;
   invalid_reasons: string[];
+  /**
+   * Ours: how counts were made where they are not the server's own (output tokens counted from
+   * chunks, estimated prompt lengths); the numbers stand, the note says what they rest on.
+   */
+  notes: string[];
 } & Record<string, unknown>;
 
 /** vLLM's key spelling: 99 -> "p99", 99.9 -> "p99.9". */
@@ -118,6 +123,7 @@ export function summarize(all: readonly RequestRecord[], options: SummaryOptions
     client_lateness_max_ms: 0,
     valid: true,
     invalid_reasons: [],
+    notes: countNotes(ok),
   };
 
   // The queue-inclusive variants get intervals too: SLOs judge them by default (vitest/slo.ts).
@@ -338,6 +344,31 @@ function invalidReasons(
   }
   reasons.push(...latenessReasons(records, limits.maxLatenessP99Ms));
   return reasons;
+}
+
+/** Notes on token counts the server did not make, from the successful requests' records. */
+function countNotes(ok: readonly RequestRecord[]): string[] {
+  let fromChunks = 0;
+  let estimated = 0;
+  for (const r of ok) {
+    if (r.output_tokens_from_chunks) fromChunks++;
+    if (r.prompt_tokens_estimated) estimated++;
+  }
+  const notes: string[] = [];
+  if (fromChunks > 0) {
+    notes.push(
+      `output tokens of ${fromChunks} of ${ok.length} requests were counted from the stream's text chunks, ` +
+        'one a chunk: the server sent no usage (it ignores stream_options.include_usage); where a chunk ' +
+        'carries several tokens this undercounts output throughput and overstates TPOT',
+    );
+  }
+  if (estimated > 0) {
+    notes.push(
+      `prompt tokens of ${estimated} of ${ok.length} requests are estimates: no tokenizer answered and the ` +
+        'server sent no usage',
+    );
+  }
+  return notes;
 }
 
 const formatCounts = (counts: Record<string, number>) =>

@@ -20,11 +20,18 @@ const show = (value: unknown) => excerpt(JSON.stringify(value) ?? String(value),
  * the same within an answer; the running completion_tokens of continuous usage never goes down,
  * and the final count covers every token the stream carried; and at least one choice carries
  * content or a finish_reason.
+ *
+ * It also counts the tokens of each content chunk (chunkTokens), so the two stay one rule.
  */
 export class AnswerCheck {
   private answered = false;
   private contentChunks = 0;
-  private completionSoFar = 0;
+  /** The highest completion_tokens seen in any usage of this answer. */
+  private completionSeen = 0;
+  /** Tokens credited to content chunks so far. */
+  private credited = 0;
+  /** Whether the first content chunk carried a usage: continuous usage (vLLM's continuous_usage_stats). */
+  private continuous = false;
   private promptTokens: number | null = null;
 
   /** The event's `usage`, checked; null when it has none. */
@@ -52,10 +59,13 @@ export class AnswerCheck {
       }
       this.promptTokens = p;
     }
-    if (c != null && c < this.completionSoFar) {
-      throw invalid(
-        `usage.completion_tokens went down within one answer, from ${this.completionSoFar} to ${c}`,
-      );
+    if (c != null) {
+      if (c < this.completionSeen) {
+        throw invalid(
+          `usage.completion_tokens went down within one answer, from ${this.completionSeen} to ${c}`,
+        );
+      }
+      this.completionSeen = c;
     }
     return usage as Usage;
   }
@@ -84,15 +94,31 @@ export class AnswerCheck {
     return text;
   }
 
-  /** Tokens a chunk added, by continuous usage: the rise of completion_tokens (checked not to fall). */
-  newTokens(completionTokens: number): number {
-    const added = completionTokens - this.completionSoFar;
-    this.completionSoFar = completionTokens;
+  /**
+   * Output tokens a chunk with text carries (call it after `choice` returned non-empty text, with
+   * the same event's checked usage). Tokens are counted from what each content chunk carries, never
+   * from a usage-only or empty-text chunk (where llama.cpp and OpenAI put the final usage): with
+   * continuous usage (the first content chunk carried one) the rise of completion_tokens since the
+   * last content chunk, so tokens that produced no text yet arrive with the next text; otherwise 1.
+   * The sum over an answer is then at most its final completion_tokens.
+   */
+  chunkTokens(usage: Usage | null): number {
+    const running = usage?.completion_tokens;
+    if (this.contentChunks === 1) this.continuous = running != null;
+    if (!this.continuous || running == null) {
+      this.credited += 1;
+      return 1;
+    }
+    const added = Math.max(0, running - this.credited);
+    this.credited = Math.max(this.credited, running);
     return added;
   }
 
-  /** The checks of a whole answer, once its stream ended cleanly with usage; null when it holds up. */
-  finalCheck(outputTokens: number, chunkTokens: readonly number[]): RequestFailure | null {
+  /**
+   * The checks of a whole answer, once its stream ended cleanly; null when it holds up.
+   * `outputTokens` is the usage's completion_tokens, null when the stream carried none.
+   */
+  finalCheck(outputTokens: number | null, chunkTokens: readonly number[]): RequestFailure | null {
     if (!this.answered) {
       return invalid(
         'the stream carried no choice with content or a finish_reason: there is no answer in it',
@@ -100,7 +126,7 @@ export class AnswerCheck {
     }
     let carried = 0;
     for (const n of chunkTokens) carried += n;
-    if (outputTokens < carried) {
+    if (outputTokens !== null && outputTokens < carried) {
       return invalid(
         `usage.completion_tokens is ${outputTokens}, but the stream carried ${carried} tokens (${this.contentChunks} chunks with text)`,
       );

@@ -90,7 +90,6 @@ describe('sendStream against a real loopback server', () => {
     ['http429', requestFailure.rateLimited, /HTTP 429/],
     ['cut', requestFailure.streamCut, /connection lost mid-stream|stream ended/],
     ['malformed', requestFailure.malformedSse, /not JSON/],
-    ['no-usage', requestFailure.missingUsage, /no usage/],
     ['no-done', requestFailure.streamCut, /without \[DONE\]/],
     ['error-event', requestFailure.streamError, /engine dead/],
     ['truncated-event', requestFailure.streamCut, /ended inside an event/],

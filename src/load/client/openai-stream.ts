@@ -11,8 +11,9 @@ export interface StreamOutcome {
   endMs: number;
   chunkMs: number[];
   chunkTokens: number[];
-  /** From the final usage; null when the stream carried none. */
+  /** From the stream's usage (the last one); null when the stream carried none. */
   promptTokens: number | null;
+  /** completion_tokens of the stream's usage; null when it carried none (count chunkTokens then). */
   outputTokens: number | null;
   failure: RequestFailure | null;
 }
@@ -105,18 +106,14 @@ export function sendStream(
       }
       const usage = answer.usage(event.usage);
       const choice = answer.choices(event.choices)?.[0];
-      if (choice) {
-        const text = answer.choice(choice);
-        // With continuous usage stats the server tells how many tokens this chunk carries.
-        const tokens =
-          usage?.completion_tokens != null ? answer.newTokens(usage.completion_tokens) : text === '' ? 0 : 1;
-        // Role-only or empty chunks carry no content: they are not tokens (vLLM bench counts them, we don't).
-        if (text !== '' || tokens > 0) {
-          outcome.chunkMs.push(at);
-          outcome.chunkTokens.push(tokens);
-        }
+      // Only chunks with text are timed and carry tokens: role-only, finish-only and usage-only
+      // chunks carry none (vLLM bench times them, we don't).
+      if (choice && answer.choice(choice) !== '') {
+        outcome.chunkMs.push(at);
+        outcome.chunkTokens.push(answer.chunkTokens(usage));
       }
-      if (usage && (!choice || usage.prompt_tokens != null)) {
+      // The last usage wins: completion_tokens never falls (AnswerCheck), so it is the final count.
+      if (usage) {
         outcome.promptTokens = usage.prompt_tokens ?? outcome.promptTokens;
         outcome.outputTokens = usage.completion_tokens ?? outcome.outputTokens;
       }
@@ -175,14 +172,8 @@ export function sendStream(
             ),
           );
         }
-        if (outcome.outputTokens === null) {
-          return finish(
-            new RequestFailure(
-              requestFailure.missingUsage,
-              'stream carried no usage (server ignored stream_options.include_usage)',
-            ),
-          );
-        }
+        // A stream without usage (a server that ignores stream_options) is still measured: its
+        // output tokens are the chunks' count, and the record says so (output_tokens_from_chunks).
         finish(answer.finalCheck(outcome.outputTokens, outcome.chunkTokens));
       },
       onResponseError(_c, error) {
