@@ -33,8 +33,9 @@ const NO_METRICS_STATUS = new Set([401, 403, 404, 405, 501]);
  * which is all their increase needs; the count of scrapes is bounded (maxScrapes).
  */
 export class ServerMetricsScraper {
+  /** The scraped URL (credentials, if the base URL had any, go as basic auth). */
   readonly endpoint: string;
-  /** The endpoint as results show it: without credentials. */
+  /** The endpoint as results show it. */
   readonly shownEndpoint: string;
   private intervalMs: number;
   private readonly timeoutMs: number;
@@ -48,12 +49,16 @@ export class ServerMetricsScraper {
   private stopped: Promise<ScrapeLog> | null = null;
 
   private constructor(baseUrl: string, options: ServerMetricsScraperOptions) {
-    this.endpoint = `${baseUrl.replace(/\/+$/, '')}/metrics`;
-    this.shownEndpoint = withoutCredentials(this.endpoint);
+    // fetch() refuses a URL with credentials (and its error would show them): basic auth instead.
+    const { url, authorization } = splitCredentials(`${baseUrl.replace(/\/+$/, '')}/metrics`);
+    this.endpoint = url;
+    this.shownEndpoint = url;
     this.intervalMs = Math.max(100, Math.round(options.intervalMs ?? DEFAULT_SCRAPE_INTERVAL_MS));
     this.timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS));
     this.maxScrapes = Math.max(3, Math.round(options.maxScrapes ?? DEFAULT_MAX_SCRAPES));
-    this.headers = options.headers ?? {};
+    const headers = options.headers ?? {};
+    const hasAuth = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+    this.headers = authorization && !hasAuth ? { ...headers, authorization } : headers;
   }
 
   /** Takes the scrape before the load (at most `timeoutMs`), then scrapes periodically until stop(). */
@@ -177,25 +182,29 @@ export class ServerMetricsScraper {
 export const knownSamples = (samples: readonly PromSample[]): PromSample[] =>
   samples.filter((s) => KNOWN_SAMPLE_NAMES.has(s.name));
 
-/** Whether any cumulative series (counter, histogram part) of `after` is below its value in `before`. */
+/**
+ * Whether any counter, histogram count or bucket of `after` is below its value in `before` (a
+ * histogram's _sum may go down with negative observations, so it tells nothing).
+ */
 function wentBack(before: readonly PromSample[], after: readonly PromSample[]): boolean {
   const earlier = new Map(before.map((s) => [`${s.name}{${s.labels}}`, s.value]));
   return after.some((s) => {
-    if (!/(_total|_count|_sum|_bucket)$/.test(s.name)) return false;
+    if (!/(_total|_count|_bucket)$/.test(s.name)) return false;
     const v = earlier.get(`${s.name}{${s.labels}}`);
     return v !== undefined && s.value < v;
   });
 }
 
-function withoutCredentials(url: string): string {
+function splitCredentials(url: string): { url: string; authorization?: string } {
   try {
     const u = new URL(url);
-    if (!u.username && !u.password) return url;
+    if (!u.username && !u.password) return { url };
+    const user = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
     u.username = '';
     u.password = '';
-    return u.toString();
+    return { url: u.toString(), authorization: `Basic ${Buffer.from(user).toString('base64')}` };
   } catch {
-    return url;
+    return { url };
   }
 }
 

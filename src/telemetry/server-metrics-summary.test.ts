@@ -7,6 +7,7 @@ import {
   type Scrape,
   type ScrapeLog,
   type ScrapePhase,
+  sumIncrease,
   summarizeServerMetrics,
 } from './server-metrics-summary.ts';
 
@@ -119,6 +120,13 @@ describe('counterIncrease', () => {
     expect(counterIncrease([undefined, 5, 12])).toEqual({ increase: 12, reset: false });
     // Missing in between (histogram buckets are kept sparsely): the neighbours still pair up.
     expect(counterIncrease([10, undefined, undefined, 30])).toEqual({ increase: 20, reset: false });
+  });
+});
+
+describe('sumIncrease', () => {
+  it("follows a histogram's _sum down (negative observations) and restarts only where its _count went back", () => {
+    expect(sumIncrease([1, 0.5, 2], [1, 2, 3])).toBeCloseTo(1, 12);
+    expect(sumIncrease([5, 6, 0.25], [10, 11, 1])).toBeCloseTo(1.25, 12);
   });
 });
 

@@ -105,6 +105,24 @@ export function counterIncrease(track: Track): { increase: number; reset: boolea
   return { increase, reset };
 }
 
+/** A histogram's _sum over the tracked scrapes: differences, restarting from zero where its _count went back. */
+export function sumIncrease(sum: Track, count: Track): number {
+  let increase = 0;
+  let prev: number | undefined;
+  let prevCount: number | undefined;
+  sum.forEach((v, i) => {
+    if (v === undefined || !Number.isFinite(v)) return;
+    const c = count[i];
+    if (prev === undefined) {
+      if (i > 0) increase += v;
+    } else if (c !== undefined && prevCount !== undefined && c < prevCount) increase += v;
+    else increase += v - prev;
+    prev = v;
+    prevCount = c;
+  });
+  return increase;
+}
+
 /** Summarises one point's scrapes into engine-neutral fields, and compares them with the client. */
 export function summarizeServerMetrics(log: ScrapeLog, client?: ClientCounts): ServerMetrics {
   const ok = log.scrapes.filter((s) => s.samples !== undefined);
@@ -173,6 +191,16 @@ export function summarizeServerMetrics(log: ScrapeLog, client?: ClientCounts): S
     return total;
   };
 
+  // A histogram's _sum may go down (negative observations): only its _count tells a reset.
+  const sumOf = (name: string): number | null => {
+    const sums = tracks(`${name}_sum`);
+    if (sums.size === 0) return null;
+    const counts = tracks(`${name}_count`);
+    let total = 0;
+    for (const [labels, track] of sums) total += sumIncrease(track, counts.get(labels) ?? []);
+    return total;
+  };
+
   const counters: ServerMetrics['counters'] = {};
   for (const def of COUNTER_NAMES) {
     const name = present(def.names);
@@ -205,12 +233,7 @@ export function summarizeServerMetrics(log: ScrapeLog, client?: ClientCounts): S
   for (const def of HISTOGRAM_NAMES) {
     const name = present(def.names);
     if (name === null) continue;
-    const h = histogramIncrease(
-      name,
-      tracks(`${name}_bucket`),
-      increaseOf(`${name}_count`),
-      increaseOf(`${name}_sum`),
-    );
+    const h = histogramIncrease(name, tracks(`${name}_bucket`), increaseOf(`${name}_count`), sumOf(name));
     if (h) histograms[def.field] = h;
   }
 

@@ -105,10 +105,11 @@ export function llamaCppMetricsText(state: LlamaCppState): string {
 /**
  * A loopback server answering GET /metrics like llama-server: the page of `state` (change it
  * between scrapes), or with `metrics: false` llama-server's 501 for a server started without
- * `--metrics`. Every other path is 404.
+ * `--metrics`, or with `apiKey` its 401 to a scrape without `Authorization: Bearer <key>`. Every
+ * other path is 404.
  */
 export async function startLlamaCppMetricsServer(
-  options: { metrics?: boolean } = {},
+  options: { metrics?: boolean; apiKey?: string } = {},
 ): Promise<{ url: string; state: LlamaCppState; scrapes: () => number; close: () => Promise<void> }> {
   const state = idleLlamaCpp();
   let scrapes = 0;
@@ -120,6 +121,12 @@ export async function startLlamaCppMetricsServer(
       return;
     }
     scrapes++;
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      res
+        .writeHead(401, { 'content-type': 'application/json; charset=utf-8' })
+        .end('{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}');
+      return;
+    }
     if (options.metrics === false) {
       res.writeHead(501, { 'content-type': 'application/json; charset=utf-8' }).end(
         JSON.stringify({
