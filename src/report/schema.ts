@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { capacityResultSchema } from '../capacity/result.ts';
-import { pointTelemetrySchema } from '../telemetry/schema.ts';
+import { pointTelemetrySchema, serverMetricsSchema } from '../telemetry/schema.ts';
 
 /** Bumped on any incompatible change of results.json; docs/results.schema.json is generated from this. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -96,6 +96,8 @@ export const pointResultSchema = z.strictObject({
   baseline: baselineOutcomeSchema.nullable(),
   /** GPU telemetry sampled during the load (targets on GPUs only; absent when simulated). */
   telemetry: pointTelemetrySchema.optional(),
+  /** What the server's own /metrics said during the load (absent when not scraped, e.g. SERVEBENCH_SERVER_METRICS=0). */
+  serverMetrics: serverMetricsSchema.optional(),
   /** A capacity experiment's answer and every probe (runCapacity); `summary` is then its answer probe's. */
   capacity: capacityResultSchema.optional(),
   state: z.enum(['passed', 'failed', 'skipped']),
