@@ -147,10 +147,12 @@ async function fitLength<T>(
     const tokens = counted ?? estimateTokens(text);
     const done = tokens === target || round === MAX_ADJUSTMENTS || (tokens > target && current.length === 1);
     if (done) return { text, tokens, estimated: counted === undefined };
+    // Step by the tokens a unit made this round (an ID is about one token, a word one or more):
+    // a step of one unit per token missed would overshoot, back and forth, with multi-token units.
+    const perUnit = tokens / current.length;
+    const step = Math.max(1, Math.round(Math.abs(tokens - target) / (perUnit || 1)));
     current =
-      tokens > target
-        ? current.slice(0, Math.max(1, current.length - (tokens - target)))
-        : current.concat(more(target - tokens));
+      tokens > target ? current.slice(0, Math.max(1, current.length - step)) : current.concat(more(step));
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LlamaServer, startLlamaServer, toyPieces } from '../testing/llama-server.ts';
 import { DatasetError } from './errors.ts';
 import { estimateTokenCounter, estimateTokens, serverTokenCounter } from './token-counter.ts';
 
@@ -156,6 +157,97 @@ describe('serverTokenCounter', () => {
   it('makes no call for token-ID prompts only', async () => {
     const counter = serverTokenCounter(broken.url, 'm1');
     expect(await counter.count([[1], [2, 3]])).toEqual({ counts: [1, 2], estimated: false });
+  });
+});
+
+describe("serverTokenCounter against llama.cpp's /tokenize and both /detokenize shapes", () => {
+  let llama: LlamaServer | undefined;
+  afterEach(async () => {
+    await llama?.close();
+    llama = undefined;
+  });
+  const bodies = (path: string) => (llama?.received ?? []).filter((r) => r.path === path).map((r) => r.body);
+
+  it("finds llama.cpp's {content} shape once (vLLM's shape reads {tokens: []}) and counts with BOS, as a completion", async () => {
+    llama = await startLlamaServer();
+    const counter = serverTokenCounter(`${llama.url}/v1`, 'toy.gguf', { concurrency: 4 });
+    const texts = ['abcdef gh', 'a b c', 'abcabcabc', 'xy'];
+    const result = await counter.count(texts);
+    expect(result).toEqual({ counts: texts.map((t) => toyPieces(t).length + 1), estimated: false });
+    expect(counter.tokenizeShape).toBe('llama.cpp');
+    // One probe in vLLM's shape, then every text once in llama.cpp's.
+    const sent = bodies('/tokenize');
+    expect(sent.filter((b) => 'prompt' in b)).toEqual([{ model: 'toy.gguf', prompt: 'abcdef gh' }]);
+    expect(sent.filter((b) => 'content' in b)).toHaveLength(texts.length);
+    expect(sent.filter((b) => 'content' in b).every((b) => b.add_special === true)).toBe(true);
+    expect(counter.maxModelLen).toBeUndefined();
+    // Kept for later batches: no more probes in vLLM's shape.
+    await counter.count(['more text']);
+    expect(bodies('/tokenize').filter((b) => 'prompt' in b)).toHaveLength(1);
+  });
+
+  it("keeps vLLM's shape for a vLLM server and asks content counts without special tokens", async () => {
+    llama = await startLlamaServer({ shape: 'vllm' });
+    const counter = serverTokenCounter(llama.url, 'toy.gguf');
+    expect(await counter.count(['abc de'])).toEqual({ counts: [3], estimated: false });
+    expect(await counter.countContent('abc de')).toBe(2);
+    expect(counter.tokenizeShape).toBe('vllm');
+    expect(counter.maxModelLen).toBe(4096);
+    expect(bodies('/tokenize')).toEqual([
+      { model: 'toy.gguf', prompt: 'abc de' },
+      { model: 'toy.gguf', prompt: 'abc de', add_special_tokens: false },
+    ]);
+  });
+
+  it('a non-empty text that tokenizes to 0 tokens in both shapes is a DatasetError, never a count of 0', async () => {
+    const empty = await startServer((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"tokens": []}');
+    });
+    try {
+      const counter = serverTokenCounter(empty.url, 'm');
+      const error = await counter.count(['some words here']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatasetError);
+      expect((error as DatasetError).message).toMatch(
+        /counted 0 tokens for a non-empty text in vLLM's shape .* and llama.cpp's/,
+      );
+      expect(empty.bodies).toEqual([
+        { model: 'm', prompt: 'some words here' },
+        { content: 'some words here', add_special: true },
+      ]);
+      // A vLLM-shaped answer of count 0 is refused the same way.
+      const zero = await startServer((_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"count": 0, "tokens": []}');
+      });
+      const error2 = await serverTokenCounter(zero.url, 'm')
+        .count(['text'])
+        .catch((e: unknown) => e);
+      await zero.close();
+      expect((error2 as DatasetError).message).toMatch(
+        /counted 0 tokens for a non-empty text in vLLM's shape/,
+      );
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it.each(['llama.cpp', 'vllm'] as const)(
+    'detokenizes in %s shape (one request body serves both)',
+    async (shape) => {
+      llama = await startLlamaServer({ shape });
+      const counter = serverTokenCounter(llama.url, 'toy.gguf');
+      expect(await counter.detokenize([0, 27, 53])).toBe('aabbcb');
+      expect(bodies('/detokenize')).toEqual([{ model: 'toy.gguf', tokens: [0, 27, 53] }]);
+      expect(counter.detokenizeFallbackReason).toBeUndefined();
+    },
+  );
+
+  it('a server without /detokenize gives undefined and says why, once', async () => {
+    llama = await startLlamaServer({ noDetokenize: true });
+    const counter = serverTokenCounter(llama.url, 'toy.gguf');
+    expect(await counter.detokenize([1, 2])).toBeUndefined();
+    expect(await counter.detokenize([3])).toBeUndefined();
+    expect(counter.detokenizeFallbackReason).toMatch(/\/detokenize answered HTTP 404/);
+    expect(bodies('/detokenize')).toHaveLength(1);
   });
 });
 
