@@ -62,34 +62,44 @@ class FileCursor {
   }
 
   u8(): number {
-    return this.#buf.readUInt8(this.#take(1));
+    const at = this.#take(1);
+    return this.#buf.readUInt8(at);
   }
   i8(): number {
-    return this.#buf.readInt8(this.#take(1));
+    const at = this.#take(1);
+    return this.#buf.readInt8(at);
   }
   u16(): number {
-    return this.#buf.readUInt16LE(this.#take(2));
+    const at = this.#take(2);
+    return this.#buf.readUInt16LE(at);
   }
   i16(): number {
-    return this.#buf.readInt16LE(this.#take(2));
+    const at = this.#take(2);
+    return this.#buf.readInt16LE(at);
   }
   u32(): number {
-    return this.#buf.readUInt32LE(this.#take(4));
+    const at = this.#take(4);
+    return this.#buf.readUInt32LE(at);
   }
   i32(): number {
-    return this.#buf.readInt32LE(this.#take(4));
+    const at = this.#take(4);
+    return this.#buf.readInt32LE(at);
   }
   f32(): number {
-    return this.#buf.readFloatLE(this.#take(4));
+    const at = this.#take(4);
+    return this.#buf.readFloatLE(at);
   }
   f64(): number {
-    return this.#buf.readDoubleLE(this.#take(8));
+    const at = this.#take(8);
+    return this.#buf.readDoubleLE(at);
   }
   u64(): bigint {
-    return this.#buf.readBigUInt64LE(this.#take(8));
+    const at = this.#take(8);
+    return this.#buf.readBigUInt64LE(at);
   }
   i64(): bigint {
-    return this.#buf.readBigInt64LE(this.#take(8));
+    const at = this.#take(8);
+    return this.#buf.readBigInt64LE(at);
   }
   /** A u64 that must fit a JS number. */
   count(): number {

@@ -47,6 +47,17 @@ export function byteEncode(text: string): string {
   return s;
 }
 
+/** GPT-2 byte symbols back to text (the inverse of byteEncode). */
+export function byteDecode(symbols: string): string {
+  const bytes: number[] = [];
+  for (const ch of symbols) {
+    const b = BYTE_MAP.indexOf(ch);
+    if (b < 0) throw new Error(`${JSON.stringify(ch)} is not a GPT-2 byte symbol`);
+    bytes.push(b);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 /** llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2 regex (src/llama-vocab.cpp), in JavaScript syntax. */
 export const QWEN2_PRETOKENIZER =
   /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;

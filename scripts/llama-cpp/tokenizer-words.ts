@@ -67,6 +67,7 @@ user client network time second answer information government company business s
 public program report report research support student system today question important national however
 development within without something including because available different following another example
 language understand using based quality performance benchmark measure average percent per rate load
+assistant helpful hello chat message content role please thanks
 `
   .split(/\s+/)
   .filter((w) => w.length > 0);
