@@ -13,7 +13,7 @@ import { formatDuration } from './format.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
 import { type LineChartOptions, lineChart } from './svg-chart.ts';
-import { renderTelemetryTable } from './telemetry-table.ts';
+import { renderServerMetricsTable, renderTelemetryTable } from './telemetry-table.ts';
 
 export interface MarkdownOptions {
   /**
@@ -81,6 +81,8 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     if (notes) out.push(notes, '');
     const telemetry = renderTelemetryTable(points);
     if (telemetry) out.push(telemetry, '');
+    const serverMetrics = renderServerMetricsTable(points);
+    if (serverMetrics) out.push(serverMetrics, '');
     for (const chart of experimentCharts(experiment, points)) {
       const file = `charts/${base}-${chart.kind}.svg`;
       charts.push({ file, svg: lineChart(chart.options) });

@@ -1,4 +1,11 @@
-import type { GpuTelemetry, Stat } from '../telemetry/schema.ts';
+import type {
+  GpuTelemetry,
+  ServerCounter,
+  ServerGauge,
+  ServerHistogram,
+  ServerMetrics,
+  Stat,
+} from '../telemetry/schema.ts';
 import { cell, escapeMarkdown } from './escape.ts';
 import { fixed } from './format.ts';
 import type { PointResult } from './schema.ts';
@@ -53,5 +60,87 @@ export function renderTelemetryTable(points: readonly PointResult[]): string {
     );
   }
   if (notes.length > 0) lines.push(...(rows.length > 0 ? [''] : []), ...notes);
+  return lines.join('\n');
+}
+
+const ENGINE_NAMES = { vllm: 'vLLM', llamacpp: 'llama.cpp' } as const;
+
+/** One column of the server-metrics table: shown when any point has a value for it. */
+interface ServerColumn {
+  title: string;
+  value: (m: ServerMetrics) => string | null;
+}
+
+const count = (c: ServerCounter | undefined) =>
+  c ? fixed(c.increase, Number.isInteger(c.increase) ? 0 : 1) : null;
+const gauge = (g: ServerGauge | undefined, decimals: number, scale = 1) =>
+  g ? `${fixed(g.mean * scale, decimals)} / ${fixed(g.max * scale, decimals)}` : null;
+const quantiles = (h: ServerHistogram | undefined) =>
+  h && h.count > 0 && h.p50Ms !== null && h.p99Ms !== null
+    ? `${fixed(h.p50Ms, 1)} / ${h.beyondBuckets ? '>' : ''}${fixed(h.p99Ms, 1)}`
+    : null;
+
+function generation(m: ServerMetrics): string | null {
+  const server = count(m.counters.generationTokens);
+  if (server === null) return null;
+  const check = m.crossChecks.find((c) => c.field === 'generationTokens');
+  if (!check) return server;
+  return `${server} (client ${fixed(check.client, 0)}${check.agrees ? '' : ' ⚠️'})`;
+}
+
+const SERVER_COLUMNS: readonly ServerColumn[] = [
+  { title: 'engine', value: (m) => (m.engine ? ENGINE_NAMES[m.engine] : null) },
+  { title: 'prompt tokens', value: (m) => count(m.counters.promptTokens) },
+  { title: 'generation tokens', value: generation },
+  { title: 'running', value: (m) => gauge(m.gauges.requestsRunning, 1) },
+  { title: 'waiting', value: (m) => gauge(m.gauges.requestsWaiting, 1) },
+  { title: 'KV cache (%)', value: (m) => gauge(m.gauges.kvCacheUsage, 0, 100) },
+  { title: 'preemptions', value: (m) => count(m.counters.preemptions) },
+  { title: 'queue p50 / p99 (ms)', value: (m) => quantiles(m.histograms.queueTime) },
+  { title: 'prefill p50 / p99 (ms)', value: (m) => quantiles(m.histograms.prefillTime) },
+  { title: 'decode p50 / p99 (ms)', value: (m) => quantiles(m.histograms.decodeTime) },
+  { title: 'TTFT p50 / p99 (ms)', value: (m) => quantiles(m.histograms.ttft) },
+];
+
+/**
+ * What the servers' own /metrics said during each point (docs/server-metrics.md): counts over
+ * the point, gauges as mean / max while the load ran, latency quantiles of the point's requests
+ * (columns no point has are left out), then each point's disagreements with the client and why a
+ * point has none.
+ */
+export function renderServerMetricsTable(points: readonly PointResult[]): string {
+  const scraped = points.filter((p) => p.serverMetrics !== undefined);
+  if (scraped.length === 0) return '';
+  const available = scraped.filter((p) => p.serverMetrics?.available);
+  const columns = SERVER_COLUMNS.filter((c) =>
+    available.some((p) => p.serverMetrics && c.value(p.serverMetrics) !== null),
+  );
+  const intervals = [...new Set(scraped.map((p) => fixed((p.serverMetrics?.intervalMs ?? 0) / 1000, 1)))];
+  const lines = [
+    `**Server metrics** (the server's own \`/metrics\`, every ${intervals.join(', ')} s while the load ran: ` +
+      'counts over the point, gauges mean / max, latency quantiles of the point’s requests):',
+    '',
+  ];
+  if (available.length > 0) {
+    lines.push(
+      `| test | ${columns.map((c) => c.title).join(' | ')} |`,
+      `|---|${columns.map((c) => (c.title === 'engine' ? '---' : '--:')).join('|')}|`,
+    );
+    for (const p of available) {
+      const m = p.serverMetrics as ServerMetrics;
+      const values = [escapeMarkdown(p.test), ...columns.map((c) => c.value(m) ?? NONE)];
+      lines.push(`| ${values.map(cell).join(' | ')} |`);
+    }
+  }
+  const notes: string[] = [];
+  for (const p of scraped) {
+    const m = p.serverMetrics as ServerMetrics;
+    const test = `**${escapeMarkdown(p.test)}**`;
+    if (!m.available)
+      notes.push(`- ${test}: not available: ${escapeMarkdown(m.reason ?? 'no reason given')}`);
+    else if (m.reason) notes.push(`- ${test}: ${escapeMarkdown(m.reason)}`);
+    for (const w of m.warnings) notes.push(`- ⚠️ ${test}: ${escapeMarkdown(w)}`);
+  }
+  if (notes.length > 0) lines.push(...(available.length > 0 ? [''] : []), ...notes);
   return lines.join('\n');
 }

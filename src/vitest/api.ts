@@ -12,6 +12,9 @@ import type { BaselineKey } from '../report/schema.ts';
 import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
+import type { ServerMetrics } from '../telemetry/schema.ts';
+import { ServerMetricsScraper, scrapeJsonl } from '../telemetry/server-metrics-scraper.ts';
+import { clientCounts, summarizeServerMetrics } from '../telemetry/server-metrics-summary.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import { callBroker } from './broker.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
@@ -116,6 +119,11 @@ export async function runLoad(
       : null;
   // A simulator that fell behind its own model (a busy host) makes the run invalid, not slower.
   const simProbe = info.simulated ? await simLatenessProbe(info.url, parsed) : null;
+  // The server's own /metrics before, every second during and after the load (any target).
+  const scraper =
+    process.env.SERVEBENCH_SERVER_METRICS !== '0'
+      ? await ServerMetricsScraper.start(info.url, { headers: parsed.headers })
+      : null;
   let lastLog = 0;
   const result = await runLoadEngine(parsed, {
     onProgress: (p) => {
@@ -126,8 +134,9 @@ export async function runLoad(
           `${p.currentRate.toFixed(1)} req/s, p99 TTFT ${p.p99TtftMs.toFixed(0)} ms`,
       );
     },
-  }).finally(() => sampler?.stop());
+  }).finally(() => Promise.all([sampler?.stop(), scraper?.stop()]));
   const telemetry = await sampler?.stop();
+  const scraped = await scraper?.stop();
   const simReasons = (await simProbe?.stop()) ?? [];
   if (simReasons.length > 0) {
     result.summary.invalid_reasons.push(...simReasons);
@@ -139,6 +148,22 @@ export async function runLoad(
   const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
   const rawPath = join(resultsDir, 'raw', slugify(experiment), `${slugify(test.name)}.jsonl`);
   await writeFileAtomic(rawPath, jsonlChunks(result.records));
+  let serverMetrics: ServerMetrics | undefined;
+  if (scraped) {
+    serverMetrics = summarizeServerMetrics(scraped, clientCounts(result.records));
+    // The scraped samples of the known names beside the raw records; losing them loses no point.
+    if (scraped.scrapes.length > 0) {
+      const metricsPath = rawPath.replace(/\.jsonl$/, '.server-metrics.jsonl');
+      try {
+        await writeFileAtomic(metricsPath, scrapeJsonl(scraped));
+        serverMetrics.rawFile = relative(resultsDir, metricsPath);
+      } catch (error) {
+        serverMetrics.warnings.push(
+          `the scraped samples could not be written to ${metricsPath}: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
 
   const key: BaselineKey = {
     experiment,
@@ -148,7 +173,7 @@ export async function runLoad(
     profile: describeProfile(result.profile),
   };
   const arrival = result.profile.arrival;
-  test.meta.servebench = pointMeta({ info, test, experiment }, key, {
+  const meta = pointMeta({ info, test, experiment }, key, {
     x: point.x ?? null,
     xLabel: point.xLabel ?? null,
     offeredRate: 'rate' in arrival ? arrival.rate : null,
@@ -158,6 +183,7 @@ export async function runLoad(
     rawFile: relative(resultsDir, rawPath),
     telemetry,
   });
+  test.meta.servebench = serverMetrics ? { ...meta, serverMetrics } : meta;
   await assertServerAlive(info, 'the load run');
   return { ...result, server: info, key, experiment, test: test.name };
 }
