@@ -71,6 +71,8 @@ export function renderSummaryTable(
   for (const [code, n] of Object.entries(s.failures)) out.push(line(`Failures ${code}:`, n));
   out.push(line('Valid:', s.valid ? 'yes' : 'NO'));
   for (const reason of s.invalid_reasons) out.push(`  ! ${reason}`);
+  // How counts were made where the server did not make them (summaries written before notes have none).
+  for (const note of s.notes ?? []) out.push(`  i ${note}`);
   out.push('='.repeat(WIDTH));
   return out.join('\n');
 }

@@ -39,3 +39,15 @@ describe('point table: both TTFT variants', () => {
     );
   });
 });
+
+describe("point notes: the summary's notes on how counts were made", () => {
+  it('lists each note under the point, so counts from chunks or estimates are never silent', () => {
+    const p = structuredClone(sampleResults().points[0] as PointResult);
+    p.summary = { ...p.summary, notes: ['output tokens of 6 of 6 requests were counted from the chunks'] };
+    expect(renderPointNotes([p])).toContain(
+      `- ℹ️ **${p.test}**: output tokens of 6 of 6 requests were counted from the chunks`,
+    );
+    p.summary = { ...p.summary, notes: undefined };
+    expect(renderPointNotes([p])).not.toContain('counted from');
+  });
+});

@@ -144,8 +144,8 @@ const MAX_ERRORS = 3;
 
 /**
  * Spelled-out problems below the table: why a point is invalid, which SLOs failed and by how much,
- * test errors not explained by those (first lines only), and baseline messages (e.g. which key fields
- * did not match).
+ * test errors not explained by those (first lines only), baseline messages (e.g. which key fields
+ * did not match), and the summary's notes on how token counts were made (metrics/summarize.ts).
  */
 export function renderPointNotes(points: readonly PointResult[]): string {
   const notes: string[] = [];
@@ -163,6 +163,9 @@ export function renderPointNotes(points: readonly PointResult[]): string {
     for (const e of errors.slice(0, MAX_ERRORS)) notes.push(`- ❌ ${who}: ${escapeMarkdown(firstLine(e))}`);
     if (errors.length > MAX_ERRORS) notes.push(`- ❌ ${who}: and ${errors.length - MAX_ERRORS} more errors`);
     if (p.baseline?.message) notes.push(`- ℹ️ ${who}: baseline: ${escapeMarkdown(p.baseline.message)}`);
+    // The summary's notes: token counts the server did not make (from chunks, estimated, word prompts).
+    const countNotes = Array.isArray(p.summary.notes) ? p.summary.notes : [];
+    for (const n of countNotes) if (typeof n === 'string') notes.push(`- ℹ️ ${who}: ${escapeMarkdown(n)}`);
   }
   return notes.join('\n');
 }
