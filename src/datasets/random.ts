@@ -14,7 +14,8 @@ export function lengthRange(len: number, rangeRatio: number): { low: number; hig
 /**
  * vLLM's random dataset with token-ID prompts: one random prefix of `prefix_len` tokens shared
  * by every request, then `input_len` +- range_ratio tokens of its own; `output_len` +- range_ratio
- * output tokens (at least 1). Token IDs are sent as such, so `promptTokens` is exact.
+ * output tokens (at least 1). Token IDs are sent as such, so `promptTokens` is exact; a chat
+ * endpoint takes text, so runLoad decodes them to text of the same token length (text-prompts.ts).
  *
  * Differences from vLLM: the per-request part is drawn token by token, where vLLM takes a run
  * of consecutive IDs from a random offset (two requests whose offsets coincide then share a
