@@ -42,6 +42,7 @@ const vllm: ServerMetrics = {
       p90Ms: 8,
       p99Ms: 40,
       beyondBuckets: false,
+      lowestBoundMs: 300,
       source: 'vllm:request_queue_time_seconds',
     },
     decodeTime: {
@@ -51,6 +52,7 @@ const vllm: ServerMetrics = {
       p90Ms: 1200,
       p99Ms: 7680,
       beyondBuckets: true,
+      lowestBoundMs: 300,
       source: 'vllm:request_decode_time_seconds',
     },
   },
@@ -95,8 +97,9 @@ describe('renderServerMetricsTable', () => {
       '| test | engine | prompt tokens | generation tokens | running | waiting | KV cache (%) | preemptions | queue p50 / p99 (ms) | decode p50 / p99 (ms) |',
     );
     expect(lines).toContain(
-      `| ${points[0]?.test} | vLLM | 102,400 | 12,800 (client 12,800) | 12.3 / 31.0 | 0.5 / 4.0 | 42 / 87 | 3 | 2.5 / 40.0 | 850.0 / >7,680.0 |`,
+      `| ${points[0]?.test} | vLLM | 102,400 | 12,800 (client 12,800) | 12.3 / 31.0 | 0.5 / 4.0 | 42.3 / 87.1 | 3 | ≤ 300.0 / ≤ 300.0 | 850.0 / >7,680.0 |`,
     );
+    // Queue times inside vLLM's first request-phase bucket (300 ms) are only known to be below it.
     // llama.cpp has no KV-cache gauge, preemptions or histograms; its double count is flagged.
     expect(lines).toContain(
       `| ${points[1]?.test} | llama.cpp | 4,096 | 2,048 (client 1,024 ⚠️) | 4.0 / 4.0 | — | — | — | — | — |`,

@@ -75,9 +75,15 @@ const count = (c: ServerCounter | undefined) =>
   c ? fixed(c.increase, Number.isInteger(c.increase) ? 0 : 1) : null;
 const gauge = (g: ServerGauge | undefined, decimals: number, scale = 1) =>
   g ? `${fixed(g.mean * scale, decimals)} / ${fixed(g.max * scale, decimals)}` : null;
+/** A quantile as its histogram knows it: `≤ 300.0` inside the first bucket, `>7,680.0` past the last. */
+function quantile(h: ServerHistogram, ms: number, beyond: boolean): string {
+  if (beyond) return `>${fixed(ms, 1)}`;
+  if (h.lowestBoundMs !== null && ms <= h.lowestBoundMs) return `≤ ${fixed(h.lowestBoundMs, 1)}`;
+  return fixed(ms, 1);
+}
 const quantiles = (h: ServerHistogram | undefined) =>
   h && h.count > 0 && h.p50Ms !== null && h.p99Ms !== null
-    ? `${fixed(h.p50Ms, 1)} / ${h.beyondBuckets ? '>' : ''}${fixed(h.p99Ms, 1)}`
+    ? `${quantile(h, h.p50Ms, false)} / ${quantile(h, h.p99Ms, h.beyondBuckets)}`
     : null;
 
 function generation(m: ServerMetrics): string | null {
@@ -94,7 +100,7 @@ const SERVER_COLUMNS: readonly ServerColumn[] = [
   { title: 'generation tokens', value: generation },
   { title: 'running', value: (m) => gauge(m.gauges.requestsRunning, 1) },
   { title: 'waiting', value: (m) => gauge(m.gauges.requestsWaiting, 1) },
-  { title: 'KV cache (%)', value: (m) => gauge(m.gauges.kvCacheUsage, 0, 100) },
+  { title: 'KV cache (%)', value: (m) => gauge(m.gauges.kvCacheUsage, 1, 100) },
   { title: 'preemptions', value: (m) => count(m.counters.preemptions) },
   { title: 'queue p50 / p99 (ms)', value: (m) => quantiles(m.histograms.queueTime) },
   { title: 'prefill p50 / p99 (ms)', value: (m) => quantiles(m.histograms.prefillTime) },

@@ -94,6 +94,11 @@ export const serverHistogramSchema = z.strictObject({
   p99Ms: z.number().nullable(),
   /** True when p99 lies in the +Inf bucket (p99Ms is then the highest finite bound). */
   beyondBuckets: z.boolean(),
+  /**
+   * The lowest finite bucket bound, ms: a quantile at or below it is only known to be at most this
+   * (vLLM's request-phase buckets start at 300 ms). Null without finite buckets.
+   */
+  lowestBoundMs: z.number().nullable(),
   source: z.string(),
 });
 

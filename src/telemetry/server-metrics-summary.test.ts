@@ -201,6 +201,7 @@ describe('summarizeServerMetrics: vLLM names', () => {
     expect(ttft?.p90Ms).toBeCloseTo(820, 9);
     expect(ttft?.p99Ms).toBeCloseTo(982, 9);
     expect(ttft?.beyondBuckets).toBe(false);
+    expect(ttft?.lowestBoundMs).toBe(10);
     expect(ttft?.source).toBe('vllm:time_to_first_token_seconds');
   });
 

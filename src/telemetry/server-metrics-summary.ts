@@ -286,6 +286,7 @@ function histogramIncrease(
   }
   if (byBound.size === 0 && count === null) return null;
   const cumulative = [...byBound].sort((a, b) => a[0] - b[0]);
+  const lowest = cumulative.find(([le]) => Number.isFinite(le))?.[0];
   const n = count ?? cumulative.at(-1)?.[1] ?? 0;
   const q = (p: number) => histogramQuantile(cumulative, p);
   const ms = (r: { value: number } | null) => (r === null ? null : r.value * 1000);
@@ -297,6 +298,7 @@ function histogramIncrease(
     p90Ms: ms(q(0.9)),
     p99Ms: ms(p99),
     beyondBuckets: p99?.beyond ?? false,
+    lowestBoundMs: lowest === undefined ? null : lowest * 1000,
     source,
   };
 }
