@@ -138,6 +138,22 @@ describe('ServerMetricsScraper against servers with no usable /metrics', () => {
     );
   });
 
+  it('does not read a page past its size limit', async () => {
+    // 17 MB of comments, streamed: more than the 16 MB a scrape reads.
+    const server = await plainServer((_req, res) => {
+      res.writeHead(200);
+      const line = `# ${'x'.repeat(1022)}\n`.repeat(1024);
+      for (let i = 0; i < 17; i++) res.write(line);
+      res.end('vllm:num_requests_running 1\n');
+    });
+    const scraper = await ServerMetricsScraper.start(server.url, NO_PERIODIC);
+    const log = await scraper.stop();
+    expect(log.scrapes.map((s) => s.error)).toEqual([
+      `${server.url}/metrics sent more than 16777216 characters`,
+      `${server.url}/metrics sent more than 16777216 characters`,
+    ]);
+  });
+
   it('sends credentials in the URL as basic auth and keeps them out of what it records', async () => {
     let authorization: string | undefined;
     const server = await plainServer((req, res) => {

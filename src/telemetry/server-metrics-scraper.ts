@@ -112,21 +112,17 @@ export class ServerMetricsScraper {
         headers: this.headers,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const text = await response.text();
+      const text = await readBounded(response, MAX_PAGE_CHARS);
+      if (text === null) {
+        this.add({ atS, phase, error: `${this.shownEndpoint} sent more than ${MAX_PAGE_CHARS} characters` });
+        return;
+      }
       if (!response.ok) {
         const why = `GET ${this.shownEndpoint} answered HTTP ${response.status}${excerpt(text)}`;
         // Once the server has answered with metrics, a later error page is a failed scrape.
         if (NO_METRICS_STATUS.has(response.status) && !this.scrapes.some((s) => s.samples))
           this.unavailable = why;
         else this.add({ atS, phase, error: why });
-        return;
-      }
-      if (text.length > MAX_PAGE_CHARS) {
-        this.add({
-          atS,
-          phase,
-          error: `${this.shownEndpoint} sent ${text.length} characters, more than ${MAX_PAGE_CHARS} read`,
-        });
         return;
       }
       const all = parsePromText(text);
@@ -176,6 +172,19 @@ export class ServerMetricsScraper {
     }
     this.intervalMs *= 2;
   }
+}
+
+/** The body as text, or null past `maxChars` (the rest is not read). */
+async function readBounded(response: Response, maxChars: number): Promise<string | null> {
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of response.body) {
+    text += decoder.decode(chunk, { stream: true });
+    // Leaving the loop cancels the rest of the body.
+    if (text.length > maxChars) return null;
+  }
+  return text + decoder.decode();
 }
 
 /** The samples servebench knows the meaning of (server-metrics-names.ts); the rest are dropped. */
