@@ -6,6 +6,8 @@
  *   node scripts/llama-cpp/random-gguf.ts --shape tiny|qwen2.5-1.5b --out PATH [--seed N] [--type f16|f32|q8_0]
  *
  * Weights are N(0, 0.02) (matrices, embeddings, biases), norms are 1; activations stay finite.
+ * An output bias keeps the model from emitting what a trained one never does (lone non-ASCII
+ * bytes, which llama-server refuses as text; control and padding tokens): see suppressedTokens.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -18,7 +20,7 @@ import {
   type WriteResult,
   writeGguf,
 } from './gguf-writer.ts';
-import { buildVocabulary, CHATML_TEMPLATE } from './tokenizer-bpe.ts';
+import { buildVocabulary, CHATML_TEMPLATE, suppressedTokens, type Vocabulary } from './tokenizer-bpe.ts';
 
 export interface Qwen2Shape {
   /** Model name written to `general.name`. */
@@ -277,7 +279,23 @@ function* onesF32(elements: number): Generator<Uint8Array> {
 // ---- the model -------------------------------------------------------------------------------
 
 /** Tensor specs of a qwen2 model (names and shapes as llama.cpp's LLM_ARCH_QWEN2 loads them). */
-export function qwen2Tensors(shape: Qwen2Shape, type: GgmlType, seed: number): TensorSpec[] {
+/** Output bias of the tokens a random model must not emit (see suppressedTokens). */
+export const SUPPRESSED_LOGIT_BIAS = -100;
+
+/**
+ * Tensor specs of a qwen2 model (names and shapes as llama.cpp's LLM_ARCH_QWEN2 loads them), plus
+ * `output.bias` (which llama.cpp's qwen2 graph adds to the logits when present): 0, or
+ * SUPPRESSED_LOGIT_BIAS for the tokens of `suppressedTokens(vocab)`.
+ */
+export function qwen2Tensors(
+  shape: Qwen2Shape,
+  type: GgmlType,
+  seed: number,
+  vocab: Vocabulary,
+): TensorSpec[] {
+  if (vocab.tokens.length !== shape.nVocab) {
+    throw new Error(`the vocabulary has ${vocab.tokens.length} tokens, the shape ${shape.nVocab}`);
+  }
   const headDim = shape.nEmbd / shape.nHead;
   const nEmbdGqa = headDim * shape.nHeadKv;
   const tensors: TensorSpec[] = [];
@@ -320,6 +338,17 @@ export function qwen2Tensors(shape: Qwen2Shape, type: GgmlType, seed: number): T
   }
   norm('output_norm.weight', shape.nEmbd);
   if (!shape.tiedEmbeddings) matrix('output.weight', [shape.nEmbd, shape.nVocab]);
+  const suppressed = suppressedTokens(vocab);
+  tensors.push({
+    name: 'output.bias',
+    dims: [shape.nVocab],
+    type: GgmlType.F32,
+    data: function* () {
+      const bias = new Float32Array(shape.nVocab);
+      for (const [id, s] of suppressed.entries()) if (s) bias[id] = SUPPRESSED_LOGIT_BIAS;
+      yield new Uint8Array(bias.buffer);
+    },
+  });
   return tensors;
 }
 
@@ -343,8 +372,8 @@ export function qwen2Metadata(
   shapeName: string,
   typeName: WeightTypeName,
   seed: number,
+  vocab: Vocabulary,
 ): Array<[string, MetadataValue]> {
-  const vocab = buildVocabulary(shape.nVocab, shape.vocabPadding);
   return [
     ['general.architecture', meta.str('qwen2')],
     ['general.type', meta.str('model')],
@@ -389,8 +418,9 @@ export async function generateRandomGguf(options: GenerateOptions): Promise<Gene
   const shape: Qwen2Shape = SHAPES[options.shape];
   const seed = options.seed ?? 0;
   const typeName = options.type ?? 'f16';
-  const tensors = qwen2Tensors(shape, WEIGHT_TYPES[typeName], seed);
-  const metadata = qwen2Metadata(shape, options.shape, typeName, seed);
+  const vocab = buildVocabulary(shape.nVocab, shape.vocabPadding);
+  const tensors = qwen2Tensors(shape, WEIGHT_TYPES[typeName], seed, vocab);
+  const metadata = qwen2Metadata(shape, options.shape, typeName, seed, vocab);
   const result = await writeGguf(options.out, { metadata, tensors, alignment: 32 });
   return {
     ...result,

@@ -47,15 +47,20 @@ export function byteEncode(text: string): string {
   return s;
 }
 
-/** GPT-2 byte symbols back to text (the inverse of byteEncode). */
-export function byteDecode(symbols: string): string {
+/** GPT-2 byte symbols back to bytes (the inverse of byteEncode). */
+export function byteDecodeBytes(symbols: string): Buffer {
   const bytes: number[] = [];
   for (const ch of symbols) {
     const b = BYTE_MAP.indexOf(ch);
     if (b < 0) throw new Error(`${JSON.stringify(ch)} is not a GPT-2 byte symbol`);
     bytes.push(b);
   }
-  return Buffer.from(bytes).toString('utf8');
+  return Buffer.from(bytes);
+}
+
+/** GPT-2 byte symbols back to text. */
+export function byteDecode(symbols: string): string {
+  return byteDecodeBytes(symbols).toString('utf8');
 }
 
 /** llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2 regex (src/llama-vocab.cpp), in JavaScript syntax. */
@@ -256,4 +261,19 @@ export function buildVocabulary(size: number, padding = 0): Vocabulary {
     padId: idOf('<|endoftext|>'),
     bpe,
   };
+}
+
+/**
+ * Tokens a trained model never emits, which a random model would: the 128 byte tokens of bytes
+ * 0x80-0xFF (alone they are invalid UTF-8; llama-server rejects a completion whose text does not
+ * decode, "does not match the expected Content-only format"), the control and tool-call tokens
+ * other than the end-of-text ones, and the unused padding. `random-gguf.ts` gives them a large
+ * negative output bias. The end-of-generation tokens stay possible (a request sets ignore_eos).
+ */
+export function suppressedTokens(vocab: Vocabulary): boolean[] {
+  const eog = new Set(['<|endoftext|>', '<|im_end|>']);
+  return vocab.tokens.map((text, id) => {
+    if (vocab.tokenTypes[id] !== TokenType.NORMAL) return !eog.has(text);
+    return text.length === 1 && BYTE_MAP.indexOf(text) >= 0x80;
+  });
 }

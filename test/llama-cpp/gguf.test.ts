@@ -28,10 +28,12 @@ import {
   qwen2Metadata,
   qwen2Tensors,
   SHAPES,
+  SUPPRESSED_LOGIT_BIAS,
 } from '../../scripts/llama-cpp/random-gguf.ts';
 import {
   buildVocabulary,
   byteDecode,
+  byteDecodeBytes,
   byteEncode,
   pretokenize,
   QWEN_SPECIAL_TOKENS,
@@ -296,7 +298,7 @@ describe('random-gguf: qwen2 models', () => {
 
     const head = s.nEmbd / s.nHead;
     const names = file.tensors.map((t) => t.name);
-    expect(names).toHaveLength(2 + 12 * s.nLayer);
+    expect(names).toHaveLength(3 + 12 * s.nLayer);
     expect(names).not.toContain('output.weight'); // tied embeddings
     const dims = Object.fromEntries(file.tensors.map((t) => [t.name, t.dims]));
     expect(dims['token_embd.weight']).toEqual([s.nEmbd, s.nVocab]);
@@ -306,6 +308,7 @@ describe('random-gguf: qwen2 models', () => {
     expect(dims['blk.0.ffn_down.weight']).toEqual([s.nFf, s.nEmbd]);
     expect(dims['blk.0.ffn_up.weight']).toEqual([s.nEmbd, s.nFf]);
     expect(dims['output_norm.weight']).toEqual([s.nEmbd]);
+    expect(dims['output.bias']).toEqual([s.nVocab]);
 
     const w = readTensorFloats(path, file, 'blk.1.ffn_gate.weight');
     const mean = w.reduce((a, b) => a + b, 0) / w.length;
@@ -316,6 +319,19 @@ describe('random-gguf: qwen2 models', () => {
     expect(std).toBeLessThan(0.021);
     expect([...readTensorFloats(path, file, 'blk.2.ffn_norm.weight')].every((x) => x === 1)).toBe(true);
     expect(file.tensors.find((t) => t.name === 'blk.2.attn_q.bias')?.type).toBe(GgmlType.F32);
+
+    // What the model can emit decodes as UTF-8 on its own; the rest has a large negative bias.
+    const bias = readTensorFloats(path, file, 'output.bias');
+    const tokens = m('tokenizer.ggml.tokens') as string[];
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const allowed = tokens.filter((_, id) => bias[id] === 0);
+    expect(bias.filter((b) => b === SUPPRESSED_LOGIT_BIAS)).toHaveLength(128 + 22 - 2);
+    expect(allowed).toContain('<|im_end|>');
+    expect(allowed).toContain('<|endoftext|>');
+    expect(allowed).not.toContain('<|im_start|>');
+    for (const t of allowed.filter((x) => !x.startsWith('<|'))) {
+      expect(() => utf8.decode(byteDecodeBytes(t)), t).not.toThrow();
+    }
   });
 
   it('is deterministic with the seed, and the seed changes the weights only', async () => {
@@ -362,23 +378,25 @@ describe('random-gguf: qwen2 models', () => {
 
   it("qwen2.5-1.5b: Qwen2.5-1.5B's shapes, 1.54 B parameters and a 151936-token vocabulary", async () => {
     const s = SHAPES['qwen2.5-1.5b'];
-    const tensors = qwen2Tensors(s, GgmlType.F16, 0);
-    expect(parameterCount(tensors)).toBe(1_543_714_304);
+    const vocab = buildVocabulary(s.nVocab, s.vocabPadding);
+    const tensors = qwen2Tensors(s, GgmlType.F16, 0, vocab);
+    // Qwen2.5-1.5B's 1_543_714_304, plus the output bias
+    expect(parameterCount(tensors)).toBe(1_543_714_304 + 151_936);
     // Only the header: the 3 GB of weights are not written here.
     const { header, layout } = encodeHeader({
-      metadata: qwen2Metadata(s, 'qwen2.5-1.5b', 'f16', 0),
+      metadata: qwen2Metadata(s, 'qwen2.5-1.5b', 'f16', 0, vocab),
       tensors,
     });
     const path = join(await tempDir(), 'header.gguf');
     await writeFile(path, header);
     const file = readGguf(path);
     expect(file.dataOffset).toBe(header.length);
-    expect(file.tensors).toHaveLength(2 + 12 * 28);
+    expect(file.tensors).toHaveLength(3 + 12 * 28);
     expect(file.tensors.map((t) => t.offset)).toEqual(layout.map((t) => t.offset));
     const last = layout.at(-1);
-    // F16 matrices (2 bytes) and F32 biases and norms (4 bytes; 144896 of them), no padding needed
+    // F16 matrices (2 bytes), F32 biases and norms (4 bytes; 144896, and 151936 of output.bias), no padding needed
     expect((last?.offset ?? 0) + alignUp(last?.bytes ?? 0, 32)).toBe(
-      2 * (1_543_714_304 - 144_896) + 4 * 144_896,
+      2 * (1_543_714_304 - 144_896) + 4 * (144_896 + 151_936),
     );
     const m = (k: string) => metaValue(file, k);
     expect(m('qwen2.embedding_length')).toBe(1536);
@@ -440,7 +458,7 @@ describe('random-gguf: qwen2 models', () => {
       shape: 'tiny',
       type: 'f16',
       seed: 0,
-      parameters: 4_460_800,
+      parameters: 4_460_800 + 8192,
     });
   });
 });
