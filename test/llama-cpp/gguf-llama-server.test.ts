@@ -137,6 +137,24 @@ describe.skipIf(!available)(title, () => {
     expect(chunks.map((c) => c.choices[0]?.text ?? '').join('').length).toBeGreaterThan(0);
   });
 
+  it('a 400-token completion runs to max_tokens: every token the model can emit is text llama-server accepts', async () => {
+    // Without the output bias, lone bytes 0x80-0xFF came out within a few hundred tokens and the
+    // server failed the request ("does not match the expected Content-only format").
+    const res = await post('/v1/completions', {
+      prompt: 'Tell me a story.',
+      max_tokens: 400,
+      ignore_eos: true,
+      seed: 3,
+    });
+    const body = (await res.json()) as {
+      choices: { text: string; finish_reason: string }[];
+      usage: { completion_tokens: number };
+    };
+    expect(body.choices[0]?.finish_reason).toBe('length');
+    expect(body.usage.completion_tokens).toBe(400);
+    expect(body.choices[0]?.text).not.toContain('\uFFFD');
+  });
+
   it('/v1/chat/completions applies the ChatML template and stops at max_tokens', async () => {
     const res = await post('/v1/chat/completions', {
       messages: [{ role: 'user', content: 'Hello' }],
