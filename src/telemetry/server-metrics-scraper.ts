@@ -21,6 +21,8 @@ export const DEFAULT_MAX_SCRAPES = 600;
 /** A /metrics page larger than this is not read (vLLM's is ~100 KB). */
 const MAX_PAGE_CHARS = 16 * 1024 * 1024;
 const EXCERPT_CHARS = 200;
+/** Scrapes kept whole before counter resets; a server whose counters keep going back gets no more. */
+const MAX_RESETS_KEPT = 16;
 /** Answers that say the server has no /metrics to give: scraping stops at once. */
 const NO_METRICS_STATUS = new Set([401, 403, 404, 405, 501]);
 
@@ -44,6 +46,7 @@ export class ServerMetricsScraper {
   private readonly startedAt = performance.now();
   private readonly scrapes: Array<Scrape & { keep?: boolean }> = [];
   private unavailable: string | undefined;
+  private resets = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | null = null;
   private stopped: Promise<ScrapeLog> | null = null;
@@ -146,14 +149,17 @@ export class ServerMetricsScraper {
     }
   }
 
-  private add(scrape: Scrape): void {
+  private add(scrape: Scrape & { keep?: boolean }): void {
     if (scrape.samples) {
       const previous = this.scrapes.findLast((s) => s.samples);
-      const first = this.scrapes.find((s) => s.samples);
-      if (previous && previous !== first && !previous.keep) {
+      // The first successful scrape is the window's start: kept whole and never thinned out.
+      if (!previous) scrape.keep = true;
+      else if (!previous.keep) {
         // A reset keeps the scrape before it whole: the increase up to the reset needs its buckets.
-        if (wentBack(previous.samples ?? [], scrape.samples)) previous.keep = true;
-        else previous.samples = previous.samples?.filter((s) => !s.name.endsWith('_bucket'));
+        if (this.resets < MAX_RESETS_KEPT && wentBack(previous.samples ?? [], scrape.samples)) {
+          previous.keep = true;
+          this.resets++;
+        } else previous.samples = previous.samples?.filter((s) => !s.name.endsWith('_bucket'));
       }
     }
     this.scrapes.push(scrape);

@@ -119,3 +119,44 @@ describe('ServerMetricsScraper never holds up the load', () => {
     }
   });
 });
+
+describe('ServerMetricsScraper across a server restart', () => {
+  /** vLLM's TTFT histogram with `n` observations, all in (0.01, 0.1]. */
+  const page = (n: number) =>
+    [
+      `vllm:time_to_first_token_seconds_bucket{le="0.01"} 0`,
+      `vllm:time_to_first_token_seconds_bucket{le="0.1"} ${n}`,
+      `vllm:time_to_first_token_seconds_bucket{le="+Inf"} ${n}`,
+      `vllm:time_to_first_token_seconds_count ${n}`,
+      `vllm:time_to_first_token_seconds_sum ${n * 0.05}`,
+      `vllm:generation_tokens_total ${n * 10}`,
+    ].join('\n');
+
+  it('keeps the buckets of the scrape before the reset, so the increase spans both sides of it', async () => {
+    // The n-th scrape gets the n-th page: 10, 20, 25 observations, then a restart with 3.
+    const pages = [page(10), page(20), page(25)];
+    let served = 0;
+    const server = createServer((_req, res) => res.end(pages[served++] ?? page(3)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const scraper = await ServerMetricsScraper.start(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        {
+          intervalMs: 100,
+        },
+      );
+      for (let i = 0; i < 100 && served < 5; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const log = await scraper.stop();
+      const withBuckets = log.scrapes.map((s) => s.samples?.some((x) => x.name.endsWith('_bucket')));
+      expect(withBuckets.slice(0, 4)).toEqual([true, false, true, false]);
+      const m = summarizeServerMetrics(log);
+      expect(m.histograms.ttft?.count).toBe(15 + 3);
+      expect(m.histograms.ttft?.p50Ms).toBeCloseTo(10 + 90 * 0.5, 9);
+      expect(m.counters.generationTokens?.increase).toBe(180);
+      expect(m.warnings).toEqual([expect.stringMatching(/counters went back/)]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
