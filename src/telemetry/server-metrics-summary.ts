@@ -240,7 +240,7 @@ export function summarizeServerMetrics(log: ScrapeLog, client?: ClientCounts): S
   const warnings: string[] = [];
   if (reset) {
     warnings.push(
-      `the server's counters went back during the point (the server restarted?): increases count from the restart on`,
+      `the server's counters went back during the point (a restart?): each increase adds what was counted before it and after it, as Prometheus's increase() does`,
     );
   }
   const limits: string[] = [];
