@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           ...ownTests,
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/*.test.ts', 'test/llama-cpp/*.test.ts'],
           exclude: [...timingTests, '**/node_modules/**'],
         },
       },

@@ -5,9 +5,10 @@
  * so a second run prints the cached path at once.
  *
  *   node scripts/llama-cpp/build.ts [--backend cpu|cuda] [--cuda-arch 90] [--jobs N]
- *                                   [--source DIR|BUNDLE|TGZ] [--cache-dir DIR]
+ *                                   [--source DIR|BUNDLE|TGZ] [--cache-dir DIR] [--source-only]
  *
- * The last line on stdout is the binary's path; progress goes to stderr. Without --source it runs
+ * The last line on stdout is the binary's path (with --source-only: the source directory, nothing
+ * built); progress goes to stderr. Without --source it runs
  * `npm pack node-llama-cpp@<version>` (the registry is the one thing it needs). A source DIR must
  * be a llama.cpp checkout (its commit from git, or a `.servebench-commit` file for an export).
  */
@@ -92,15 +93,27 @@ function need(command: string, why: string): void {
   }
 }
 
-/** The llama.cpp source as a directory, and its commit; cloned from the bundle once per commit. */
-function resolveSource(options: BuildOptions): { dir: string; commit: string; from: string } {
+interface Source {
+  dir: string;
+  commit: string;
+  /** llama.cpp's build number (its commit count), which the server reports as `b<N>`. */
+  buildNumber: number;
+  from: string;
+}
+
+/**
+ * The llama.cpp source as a directory, with its commit and build number; cloned from the bundle
+ * once per commit. An exported tree (no .git) names them in `.servebench-commit`: `<commit> <N>`.
+ */
+function resolveSource(options: BuildOptions): Source {
   let input = options.source;
   if (input !== null && existsSync(join(input, 'CMakeLists.txt'))) {
     const marker = join(input, '.servebench-commit');
-    const commit = existsSync(marker)
-      ? readFileSync(marker, 'utf8').trim()
-      : run('git', ['-C', input, 'rev-parse', 'HEAD']).trim();
-    return { dir: resolve(input), commit, from: resolve(input) };
+    if (existsSync(marker)) {
+      const [commit = '', count = '0'] = readFileSync(marker, 'utf8').trim().split(/\s+/);
+      return { dir: resolve(input), commit, buildNumber: Number(count), from: resolve(input) };
+    }
+    return { dir: resolve(input), ...gitIdentity(input), from: resolve(input) };
   }
   const packages = join(options.cacheDir, 'packages');
   mkdirSync(packages, { recursive: true });
@@ -140,7 +153,14 @@ function resolveSource(options: BuildOptions): { dir: string; commit: string; fr
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
   }
-  return { dir, commit: head, from: bundle };
+  return { dir, ...gitIdentity(dir), from: bundle };
+}
+
+function gitIdentity(dir: string): { commit: string; buildNumber: number } {
+  return {
+    commit: run('git', ['-C', dir, 'rev-parse', 'HEAD']).trim(),
+    buildNumber: Number(run('git', ['-C', dir, 'rev-list', '--count', 'HEAD']).trim()),
+  };
 }
 
 /** CMake flags: llama-server only, static, no network features (TLS, downloaded web UI). */
@@ -170,7 +190,7 @@ export function buildLlamaServer(options: BuildOptions): {
   cached: boolean;
 } {
   need('git', 'the source comes as a git bundle');
-  const { dir, commit, from } = resolveSource(options);
+  const { dir, commit, buildNumber, from } = resolveSource(options);
   const key = buildKey(commit, options);
   const binDir = join(options.cacheDir, 'bin', key);
   const binary = join(binDir, 'llama-server');
@@ -183,7 +203,12 @@ export function buildLlamaServer(options: BuildOptions): {
     };
   }
   need('cmake', 'llama.cpp builds with CMake');
-  const args = cmakeArgs(options);
+  // The server reports b<N>-<commit> (/props build_info) even when built from an exported tree.
+  const args = [
+    ...cmakeArgs(options),
+    `-DLLAMA_BUILD_COMMIT=${commit.slice(0, 7)}`,
+    `-DLLAMA_BUILD_NUMBER=${buildNumber}`,
+  ];
   const buildDir = join(options.cacheDir, 'build', key);
   const started = performance.now();
   log(`configuring ${key} in ${buildDir}`);
@@ -214,7 +239,7 @@ export function buildLlamaServer(options: BuildOptions): {
   return { path: binary, record, cached: false };
 }
 
-function parseOptions(argv: string[]): BuildOptions {
+function parseOptions(argv: string[]): BuildOptions & { sourceOnly: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -223,6 +248,7 @@ function parseOptions(argv: string[]): BuildOptions {
       jobs: { type: 'string', default: String(cpus().length) },
       source: { type: 'string' },
       'cache-dir': { type: 'string' },
+      'source-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -240,12 +266,18 @@ function parseOptions(argv: string[]): BuildOptions {
     jobs,
     source: values.source ?? null,
     cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(),
+    sourceOnly: values['source-only'],
   };
 }
 
 if (import.meta.main) {
   try {
-    const { path, record, cached } = buildLlamaServer(parseOptions(process.argv.slice(2)));
+    const options = parseOptions(process.argv.slice(2));
+    if (options.sourceOnly) {
+      process.stdout.write(`${resolveSource(options).dir}\n`);
+      process.exit(0);
+    }
+    const { path, record, cached } = buildLlamaServer(options);
     log(
       cached
         ? `cached: ${record.commit.slice(0, 12)} ${record.backend} (built ${record.builtAt} in ${record.buildSeconds} s)`

@@ -25,6 +25,8 @@ describe('llama-server arguments from a server spec', () => {
     expect(args).toEqual([
       '--model',
       '/m/qwen.gguf',
+      '--alias',
+      'qwen.gguf',
       '--host',
       '127.0.0.1',
       '--port',
@@ -45,7 +47,7 @@ describe('llama-server arguments from a server spec', () => {
 
   it('runs on the CPU with gpus 0, and sizes the context for the default 4 slots', () => {
     const args = llamaServerArgs(spec({ model: 'tiny.gguf', gpus: 0, args: ['--max-model-len', '1024'] }), 1);
-    expect(args.slice(7)).toEqual(['--ctx-size', '4096', '--n-gpu-layers', '0', '--device', 'none']);
+    expect(args.slice(9)).toEqual(['--ctx-size', '4096', '--n-gpu-layers', '0', '--device', 'none']);
   });
 
   it('names the flag and what it expected when a translated value is bad', () => {
@@ -145,6 +147,8 @@ describe("engine 'llama.cpp' on the process target (a fake llama-server that ech
       expect(server.info.server).toBe('llama.cpp b1 (80fb11a)');
       expect(server.info.engine).toEqual({ name: 'llama.cpp', version: 'b1', build: '80fb11a', slots: 2 });
       expect(server.info.gpus).toEqual([]);
+      // Served and keyed by the file's name, wherever the file lies.
+      expect(server.info.model).toBe('tiny.gguf');
       // What is recorded is what llama-server ran with, its secret masked.
       expect(server.info.serverArgs).toEqual(argv.map((a) => (a === 'sk-secret' ? '***' : a)));
       expect(server.info.serverArgs).not.toContain('sk-secret');

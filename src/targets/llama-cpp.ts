@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { request } from 'undici';
 import type { ServerSpec } from '../config/server-spec.ts';
 import type { EngineInfo } from './target.ts';
@@ -9,7 +10,7 @@ import type { EngineInfo } from './target.ts';
  *
  * | spec                        | llama-server                                                   |
  * |-----------------------------|----------------------------------------------------------------|
- * | model (a GGUF file path)    | --model PATH                                                   |
+ * | model (a GGUF file path)    | --model PATH --alias FILE_NAME (the name requests and keys use) |
  * | --max-num-seqs N            | --parallel N (slots: requests decoded together)                |
  * | --max-model-len L           | --ctx-size L x slots (each slot gets L; slots default to 4)    |
  * | gpus >= 1 / gpus: 0         | --n-gpu-layers all / --n-gpu-layers 0 --device none            |
@@ -46,6 +47,14 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+/**
+ * The model's name as served and recorded: the GGUF file's name, so that baselines keyed by it do
+ * not depend on where the file lies on each machine.
+ */
+export function llamaModelName(model: string): string {
+  return basename(model);
+}
+
 /** llama-server's arguments for a spec; throws (plain Error, the target wraps it) on a bad value. */
 export function llamaServerArgs(spec: Pick<ServerSpec, 'model' | 'args' | 'gpus'>, port: number): string[] {
   let rest = [...spec.args];
@@ -57,7 +66,8 @@ export function llamaServerArgs(spec: Pick<ServerSpec, 'model' | 'args' | 'gpus'
   }
   const slots =
     values['--max-num-seqs'] === undefined ? null : positiveInt('--max-num-seqs', values['--max-num-seqs']);
-  const out = ['--model', spec.model, '--host', '127.0.0.1', '--port', String(port), '--metrics'];
+  const out = ['--model', spec.model, '--alias', llamaModelName(spec.model)];
+  out.push('--host', '127.0.0.1', '--port', String(port), '--metrics');
   if (slots !== null) out.push('--parallel', String(slots));
   if (values['--max-model-len'] !== undefined) {
     const perSlot = positiveInt('--max-model-len', values['--max-model-len']);

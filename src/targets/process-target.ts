@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { request } from 'undici';
 import type { ServerSpec } from '../config/server-spec.ts';
 import { freePort, startChildServer } from './child-server.ts';
-import { llamaCppEngine, llamaServerArgs } from './llama-cpp.ts';
+import { llamaCppEngine, llamaModelName, llamaServerArgs } from './llama-cpp.ts';
 import { MpsDaemon } from './mps-daemon.ts';
 import type { Reaper } from './reaper.ts';
 import {
@@ -151,7 +151,7 @@ export class ProcessTarget implements Target {
         secrets,
         info: {
           url,
-          model: spec.model,
+          model: llamaCpp ? llamaModelName(spec.model) : spec.model,
           target: 'process',
           simulated: false,
           // llama.cpp's results never share a baseline key with vLLM's or the simulator's.
