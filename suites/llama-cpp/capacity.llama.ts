@@ -1,23 +1,29 @@
 import { runCapacity, useServer } from 'servebench';
 import { describe, expect, it } from 'vitest';
-import { llamaSpec, onGpu, VOCAB } from './engine.ts';
+import { GPU_ARGS, llamaSpec, onGpu, VOCAB } from './engine.ts';
 
 /**
  * How much load does llama-server hold under an SLO? On the CPU (CI): the tiny model, 4 slots,
- * one thread, 128-token prompts and 32 output tokens, a 20 % bracket; on the GPU: the Qwen2.5-1.5B shape, 16 slots with flash
- * attention, 512/128 like the issue's first measurement. A recorded baseline (this machine's, in
+ * one thread, 128-token prompts and 32 output tokens, a 20 % bracket; on the GPU: the Qwen2.5-1.5B shape with GPU_ARGS, 512/128
+ * like the issue's first measurement. A recorded baseline (this machine's, in
  * results/llama-cpp/baselines) is confirmed instead of searched; `-u` searches and re-records.
  */
 const setup = onGpu
   ? {
-      args: ['--max-num-seqs', '16', '--max-model-len', '2048', '--flash-attn', 'on'],
-      profile: { dataset: { name: 'random', input_len: 512, output_len: 128, vocab_size: VOCAB }, ignoreEos: true },
+      args: GPU_ARGS,
+      profile: {
+        dataset: { name: 'random' as const, input_len: 512, output_len: 128, vocab_size: VOCAB },
+        ignoreEos: true,
+      },
       slo: { goodput: { ttft: 500, tpot: 50 }, attainment: 0.9 },
     }
   : {
       // One thread for llama-server, the other core for the load generator (CI has two).
       args: ['--max-num-seqs', '4', '--max-model-len', '1024', '--threads', '1'],
-      profile: { dataset: { name: 'random', input_len: 128, output_len: 32, vocab_size: VOCAB }, ignoreEos: true },
+      profile: {
+        dataset: { name: 'random' as const, input_len: 128, output_len: 32, vocab_size: VOCAB },
+        ignoreEos: true,
+      },
       slo: { goodput: { ttft: 1000, tpot: 100 }, attainment: 0.9 },
     };
 
@@ -36,7 +42,11 @@ describe(`llama.cpp capacity: random Qwen2 ${onGpu ? 'Qwen2.5-1.5B shape on the 
       `[llama.cpp] capacity: max_passing ${capacity.max_passing}, min_failing ${capacity.min_failing}, ` +
         `${capacity.stop_reason}, ${capacity.probes.length} probes, knee ${capacity.knee}`,
     );
-    expect(capacity.probes.every((p) => p.summary.failed === 0)).toBe(true);
+    // Up to the answer every request is served; past it an overloaded llama-server may close a
+    // connection now and then (seen once in ~1,000 requests at 2x capacity on 2 cores).
+    const held = capacity.probes.filter((p) => p.load <= (capacity.max_passing ?? 0));
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.filter((p) => Number(p.summary.failed) > 0).map((p) => p.load)).toEqual([]);
     await expect(capacity).toMatchBaseline();
   });
 });

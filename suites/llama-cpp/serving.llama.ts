@@ -11,7 +11,9 @@ const OUTPUT = 32;
  * engine named by itself, and its own /metrics beside the client's figures.
  */
 describe(`llama.cpp: serving a random Qwen2 ${onGpu ? 'on the GPU' : 'on the CPU'}`, () => {
-  const server = useServer(llamaSpec(['--max-num-seqs', '4', '--max-model-len', '1024', '--threads', onGpu ? '4' : '1']));
+  const server = useServer(
+    llamaSpec(['--max-num-seqs', '4', '--max-model-len', '1024', '--threads', onGpu ? '4' : '1']),
+  );
 
   it('names the engine, its build and slots', () => {
     expect(server.info?.engine).toMatchObject({ name: 'llama.cpp', slots: 4 });

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servebench } from '../../src/vitest/plugin.ts';
 import { defineConfig } from 'vitest/config';
 import { buildLlamaServer, defaultCacheDir } from '../../scripts/llama-cpp/build.ts';
 import { generateRandomGguf } from '../../scripts/llama-cpp/random-gguf.ts';
+import { servebench } from '../../src/vitest/plugin.ts';
 
 /**
  * llama.cpp's llama-server, a real serving engine, through the process target: built from
@@ -35,9 +35,15 @@ export default defineConfig(async () => {
   if (!model) {
     // Named by the generator's own source: a changed generator never serves a stale cached model.
     const generator = createHash('sha256');
-    for (const file of readdirSync(scripts).filter((f) => /^(gguf-writer|random-gguf|tokenizer-.*)\.ts$/.test(f)).sort())
+    for (const file of readdirSync(scripts)
+      .filter((f) => /^(gguf-writer|random-gguf|tokenizer-.*)\.ts$/.test(f))
+      .sort())
       generator.update(readFileSync(join(scripts, file)));
-    model = join(cacheDir, 'models', `random-${shape}-seed0-f16-${generator.digest('hex').slice(0, 10)}.gguf`);
+    model = join(
+      cacheDir,
+      'models',
+      `random-${shape}-seed0-f16-${generator.digest('hex').slice(0, 10)}.gguf`,
+    );
     mkdirSync(dirname(model), { recursive: true });
     if (!existsSync(model)) await generateRandomGguf({ shape, out: model, seed: 0, type: 'f16' });
   }
