@@ -43,6 +43,28 @@ describe('runLoad against a llama.cpp-like engine (the counts, not the timing)',
     expect(summary.notes).toEqual([]);
   });
 
+  it("token IDs stay below the vocabulary the server reports, and the summary notes it (llama.cpp's /v1/models)", async () => {
+    server = await startLlamaServer({ vocabSize: 300 });
+    const result = await runLoad({
+      baseUrl: server.url,
+      endpoint: '/v1/completions',
+      arrival: { kind: 'concurrency', concurrency: 2 },
+      requests: 6,
+      dataset: { name: 'random', input_len: 64, output_len: 5 },
+      workers: 1,
+    });
+    expect(result.summary.failed).toBe(0);
+    const ids = server.received
+      .filter((r) => r.path === '/v1/completions')
+      .flatMap((r) => r.body.prompt as number[]);
+    expect(Math.max(...ids)).toBeLessThan(300);
+    expect(result.summary.notes).toEqual([
+      "token IDs were drawn below 300, the model's vocabulary (the server's /v1/models), not below dataset.vocab_size 32000",
+    ]);
+    // The profile as given keys the baseline.
+    expect(result.profile.dataset).toMatchObject({ vocab_size: 32000 });
+  });
+
   it('chat: prompts are text of the requested token length (decoded, re-counted), not decimal IDs', async () => {
     const { summary, records, bodies } = await run({}, '/v1/chat/completions');
     expect(bodies).toHaveLength(6);

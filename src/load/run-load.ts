@@ -50,17 +50,23 @@ export async function runLoad(input: LoadProfileInput, options: RunOptions = {})
   const plan = planLoad(profile, rng.fork('arrivals'));
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
-  const model = await resolveModel(profile.baseUrl, profile.model, profile.headers);
+  const { model, vocabSize: serverVocab } = await resolveModel(
+    profile.baseUrl,
+    profile.model,
+    profile.headers,
+  );
+  const vocabulary = fitVocabulary(profile.dataset, serverVocab);
   const { arrival } = profile;
 
   const poolSize = plan.capped ? Math.min(plan.total, DURATION_ONLY_POOL) : plan.total;
   const tokens = serverTokenCounter(profile.baseUrl, model, { headers: profile.headers });
-  const dataset = await createDataset(profile.dataset);
+  const dataset = await createDataset(vocabulary.dataset);
   let samples = await dataset.sample(poolSize, rng.fork('prompts'), tokens);
   /** How prompts were made where the server's tokenizer could not make them: in the summary's notes. */
-  const notes: string[] = [];
+  const notes: string[] = vocabulary.note ? [vocabulary.note] : [];
   if (isChatEndpoint(profile.endpoint)) {
-    const vocabSize = 'vocab_size' in profile.dataset ? profile.dataset.vocab_size : vocabBound(samples);
+    const spec = vocabulary.dataset;
+    const vocabSize = 'vocab_size' in spec ? spec.vocab_size : vocabBound(samples);
     const text = await textPrompts(samples, tokens, rng.fork('prompt-text'), { vocabSize });
     samples = text.samples;
     notes.push(...text.notes);
@@ -204,19 +210,45 @@ function workerCount(profile: LoadProfile, prompts: PreparedPrompt[]): number {
  * Checks that the server answers before the clock starts (as vLLM bench's initial test request
  * does), and picks the first listed model when none was given.
  */
+/**
+ * Token-ID prompts stay inside the model's vocabulary: with a server that says how large it is
+ * (llama.cpp's /v1/models `meta.n_vocab`; vLLM says nothing), IDs are drawn below it when the
+ * dataset's vocab_size (32000 by default) is larger, and a note says so. Past it every request
+ * would fail ("invalid tokens") and the run would measure nothing. The baseline key keeps the
+ * profile as given.
+ */
+function fitVocabulary(
+  dataset: LoadProfile['dataset'],
+  serverVocab: number | null,
+): { dataset: LoadProfile['dataset']; note: string | null } {
+  if (serverVocab === null || !('vocab_size' in dataset) || dataset.vocab_size <= serverVocab)
+    return { dataset, note: null };
+  return {
+    dataset: { ...dataset, vocab_size: serverVocab },
+    note:
+      `token IDs were drawn below ${serverVocab}, the model's vocabulary (the server's /v1/models), ` +
+      `not below dataset.vocab_size ${dataset.vocab_size}`,
+  };
+}
+
 async function resolveModel(
   baseUrl: string,
   model: string | undefined,
   headers: Record<string, string>,
-): Promise<string> {
+): Promise<{ model: string; vocabSize: number | null }> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
   let status: number;
   let listed: string | undefined;
+  let vocabSize: number | null = null;
   try {
     const response = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
     status = response.statusCode;
-    const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id?: string }> };
+    const body = (await response.body.json().catch(() => ({}))) as {
+      data?: Array<{ id?: string; meta?: { n_vocab?: unknown } }>;
+    };
     listed = body.data?.[0]?.id;
+    const nVocab = body.data?.[0]?.meta?.n_vocab;
+    if (typeof nVocab === 'number' && Number.isSafeInteger(nVocab) && nVocab > 0) vocabSize = nVocab;
   } catch (error) {
     const e = error as Error & { code?: string };
     throw new ConfigError(
@@ -224,7 +256,7 @@ async function resolveModel(
       'start the server or fix --base-url',
     );
   }
-  if (model) return model;
-  if (status === 200 && listed) return listed;
+  if (model) return { model, vocabSize };
+  if (status === 200 && listed) return { model: listed, vocabSize };
   throw new ConfigError(`no model listed at ${url} (HTTP ${status})`, 'pass the model name (--model)');
 }

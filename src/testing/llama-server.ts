@@ -28,6 +28,8 @@ export interface LlamaServerOptions {
   noUsage?: boolean;
   /** ms between chunks (the first after the same delay). */
   itlMs?: number;
+  /** The vocabulary /v1/models reports (`meta.n_vocab`, llama.cpp shape); larger prompt IDs get HTTP 400. */
+  vocabSize?: number;
 }
 
 export interface LlamaServer extends LoopbackServer {
@@ -54,7 +56,15 @@ const toyIds = (text: string) =>
 export async function startLlamaServer(options: LlamaServerOptions = {}): Promise<LlamaServer> {
   const received: LlamaServer['received'] = [];
   const shape = options.shape ?? 'llama.cpp';
+  const vocabSize = options.vocabSize ?? LETTERS.length * LETTERS.length;
   const server = await listenLoopback(async (req, res) => {
+    // llama.cpp's /v1/models says how large the vocabulary is; vLLM's does not.
+    if (shape === 'llama.cpp' && req.method === 'GET' && req.url === '/v1/models') {
+      return json(res, 200, {
+        object: 'list',
+        data: [{ id: 'toy.gguf', object: 'model', owned_by: 'llamacpp', meta: { n_vocab: vocabSize } }],
+      });
+    }
     const request = await routeRequest(req, res, 'toy.gguf', [
       '/tokenize',
       '/detokenize',
@@ -80,6 +90,12 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
       const ids = Array.isArray(body.tokens) ? (body.tokens as number[]) : [];
       const text = ids.map(toyPiece).join('');
       return json(res, 200, shape === 'vllm' ? { prompt: text } : { content: text });
+    }
+    const ids = Array.isArray(body.prompt) ? (body.prompt as number[]) : [];
+    if (ids.some((id) => id >= vocabSize)) {
+      return json(res, 400, {
+        error: { code: 400, message: 'Prompt contains invalid tokens', type: 'invalid_request_error' },
+      });
     }
     return stream(res, request.url === '/v1/chat/completions', body, options);
   }, 0);

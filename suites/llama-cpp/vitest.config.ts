@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -29,7 +30,7 @@ export default defineConfig(async () => {
   const cacheDir = defaultCacheDir();
   const server =
     process.env.SERVEBENCH_LLAMA_SERVER ??
-    buildLlamaServer({ backend: 'cpu', cudaArch: '90', jobs: 2, source: null, cacheDir }).path;
+    buildLlamaServer({ backend: 'cpu', cudaArch: '90', jobs: cpus().length, source: null, cacheDir }).path;
   const shape = onGpu ? 'qwen2.5-1.5b' : 'tiny';
   let model = process.env.SERVEBENCH_LLAMA_MODEL;
   if (!model) {
