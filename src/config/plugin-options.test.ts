@@ -23,8 +23,16 @@ describe('servebench() options', () => {
 
   it('says what gpus expects when it is wrong', () => {
     expect(() => parse({ gpus: [] })).toThrow(
-      /gpus: expected 'auto', GPU ids \(one slot each\) like \['0', '1'\]/,
+      /gpus: expected 'auto', 'none', GPU ids \(one slot each\) like \['0', '1'\]/,
     );
+  });
+
+  it("takes gpus 'none' (servers on the CPU) and a llama-server path", () => {
+    expect(parse({ gpus: 'none', llamaServer: '/opt/llama-server' })).toMatchObject({
+      gpus: 'none',
+      llamaServer: '/opt/llama-server',
+    });
+    expect(() => parse({ llamaServer: '' })).toThrow(/llamaServer/);
   });
 
   it("target 'url' needs a url, from the option or SERVEBENCH_URL, and says so (not 'Invalid URL')", () => {
