@@ -1,6 +1,6 @@
 import { judgedPercentile } from '../metrics/client-check.ts';
 import { defaultSummaryOptions } from '../metrics/summarize.ts';
-import { labelValue, parsePromNumber, parsePromText } from './prometheus-text.ts';
+import { histogramQuantile, labelValue, parsePromNumber, parsePromText } from './prometheus-text.ts';
 
 /**
  * The simulator runs its model in real time: on a busy host its step timers fire late and the
@@ -79,7 +79,7 @@ export function simLateness(before: SimStepCounters, after: SimStepCounters): Si
   const earlier = new Map(before.buckets);
   const buckets = after.buckets.map(([le, n]): [number, number] => [le, n - (earlier.get(le) ?? 0)]);
   const percentile = judgedPercentile(steps);
-  const q = steps > 0 ? bucketQuantile(buckets, percentile / 100) : null;
+  const q = steps > 0 ? histogramQuantile(buckets, percentile / 100) : null;
   return {
     steps,
     modelledS,
@@ -89,34 +89,6 @@ export function simLateness(before: SimStepCounters, after: SimStepCounters): Si
     latenessMs: q === null ? null : q.value * 1000,
     beyondBuckets: q?.beyond ?? false,
   };
-}
-
-/**
- * A quantile of a cumulative histogram as Prometheus's histogram_quantile computes it: linear
- * inside the bucket that holds the rank; in the +Inf bucket, the highest finite bound.
- */
-function bucketQuantile(
-  buckets: Array<[number, number]>,
-  q: number,
-): { value: number; beyond: boolean } | null {
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total <= 0) return null;
-  const rank = q * total;
-  let lower = 0;
-  let below = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (le === Number.POSITIVE_INFINITY) return { value: lower, beyond: true };
-      const inBucket = count - below;
-      return {
-        value: inBucket > 0 ? lower + ((le - lower) * (rank - below)) / inBucket : lower,
-        beyond: false,
-      };
-    }
-    lower = le;
-    below = count;
-  }
-  return { value: lower, beyond: true };
 }
 
 /** Why a run on this simulator cannot stand for its model; empty when the simulator kept time. */
