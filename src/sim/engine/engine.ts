@@ -90,7 +90,10 @@ export class Engine {
       this.#busy = false;
       return;
     }
-    for (const item of batch.items) if (item.seq.firstScheduledAt < 0) item.seq.firstScheduledAt = start;
+    // A step starts at its nominal time, which a late clock may have passed before a request
+    // arrived: such a request is scheduled on arrival, never before it (no negative queue time).
+    for (const item of batch.items)
+      if (item.seq.firstScheduledAt < 0) item.seq.firstScheduledAt = Math.max(start, item.seq.arrivedAt);
     // --fault-slowdown scales the step, not the perf model: the fault is a slower server, and
     // everything downstream (queueing, batch sizes) follows from the longer steps.
     const duration = this.#model.stepTime(batch.items).total * this.#slowdown;
