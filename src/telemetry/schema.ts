@@ -30,9 +30,34 @@ export const pointTelemetrySchema = z.strictObject({
   error: z.string().optional(),
 });
 
+/**
+ * The host's CPUs while a point's load ran, from /proc/stat (host-cpu.ts), beside the GPU
+ * telemetry: whole host (every core) and this process (the load client and its worker threads).
+ */
+export const hostCpuSchema = z.strictObject({
+  source: z.literal('/proc/stat'),
+  /** False off Linux or when /proc/stat could not be read; `reason` says why. */
+  available: z.boolean(),
+  reason: z.string().optional(),
+  intervalMs: z.int().positive(),
+  /** From the sampler's start to its stop, s. */
+  durationS: z.number().nonnegative(),
+  /** Intervals measured (each a difference of two readings). */
+  samples: z.int().nonnegative(),
+  /** Cores /proc/stat listed (0 when not available). */
+  cores: z.int().nonnegative(),
+  /** Share of the host's CPU time not idle or waiting for I/O, %: over the whole run / the busiest interval. */
+  busyPct: statSchema,
+  /** The busiest single core in any interval, %. */
+  maxCoreBusyPct: z.number().nullable(),
+  /** This process's CPU time (process.cpuUsage) per wall time, % of one core: over the run / the busiest interval. */
+  processCpuPct: statSchema,
+});
+
 export type Stat = z.infer<typeof statSchema>;
 export type GpuTelemetry = z.infer<typeof gpuTelemetrySchema>;
 export type PointTelemetry = z.infer<typeof pointTelemetrySchema>;
+export type HostCpu = z.infer<typeof hostCpuSchema>;
 
 /**
  * Engine-neutral names of what a server's Prometheus `/metrics` says about a load point
