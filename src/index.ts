@@ -1,12 +1,13 @@
 /**
  * `servebench`: the Vitest side. The plugin for vitest.config.ts, and for suites the experiment
- * API (`useServer`, `startServer`, `runLoad`, `runCapacity`) with the `toMeetSLO` / `toMatchBaseline` matchers.
+ * API (`useServer`, `startServer`, `runLoad`, `runCapacity`, `runConcurrencySweep`) with the `toMeetSLO` / `toMatchBaseline` matchers.
  * The load engine alone is `servebench/load`; the simulator is `servebench/sim`.
  */
 import './runtime/supported-node.ts';
 
 export { type GatePlan, type GatePlanEntry, gatePlan } from './baseline/plan.ts';
 export type { CapacityProbe, CapacityResult } from './capacity/result.ts';
+export type { ConcurrencyLevel, ConcurrencySweepResult } from './capacity/concurrency-sweep.ts';
 export type { CapacitySearchInput, CapacitySloInput } from './capacity/spec.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
@@ -29,6 +30,11 @@ export {
   type CapacityExperimentResult,
   runCapacity,
 } from './vitest/capacity.ts';
+export {
+  type ConcurrencySweep,
+  type ConcurrencySweepExperimentResult,
+  runConcurrencySweep,
+} from './vitest/concurrency.ts';
 export type { BaselineOptions } from './vitest/matchers.ts';
 export { servebench } from './vitest/plugin.ts';
 export type { Slo } from './vitest/slo.ts';

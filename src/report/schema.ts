@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { concurrencySweepResultSchema } from '../capacity/concurrency-sweep.ts';
 import { capacityResultSchema } from '../capacity/result.ts';
 import { pointTelemetrySchema, serverMetricsSchema } from '../telemetry/schema.ts';
 
@@ -100,6 +101,8 @@ export const pointResultSchema = z.strictObject({
   serverMetrics: serverMetricsSchema.optional(),
   /** A capacity experiment's answer and every probe (runCapacity); `summary` is then its answer probe's. */
   capacity: capacityResultSchema.optional(),
+  /** A concurrency sweep's levels and analysis (runConcurrencySweep); `summary` is then its saturation level's (else the last level's). */
+  concurrencySweep: concurrencySweepResultSchema.optional(),
   state: z.enum(['passed', 'failed', 'skipped']),
   errors: z.array(z.string()),
 });
