@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { concurrencySweepResultSchema } from '../capacity/concurrency-sweep.ts';
 import { capacityResultSchema } from '../capacity/result.ts';
-import { pointTelemetrySchema, serverMetricsSchema } from '../telemetry/schema.ts';
+import { hostCpuSchema, pointTelemetrySchema, serverMetricsSchema } from '../telemetry/schema.ts';
+import { diagnosisSchema } from './diagnosis-schema.ts';
 
 /** Bumped on any incompatible change of results.json; docs/results.schema.json is generated from this. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -99,6 +100,10 @@ export const pointResultSchema = z.strictObject({
   telemetry: pointTelemetrySchema.optional(),
   /** What the server's own /metrics said during the load (absent when not scraped, e.g. SERVEBENCH_SERVER_METRICS=0). */
   serverMetrics: serverMetricsSchema.optional(),
+  /** The host's CPU utilisation sampled during the load (absent when not sampled, e.g. SERVEBENCH_HOST_CPU=0). */
+  hostCpu: hostCpuSchema.optional(),
+  /** The point's bottleneck, judged from its measured evidence (report/diagnosis.ts, docs/diagnosis.md). */
+  diagnosis: diagnosisSchema.optional(),
   /** A capacity experiment's answer and every probe (runCapacity); `summary` is then its answer probe's. */
   capacity: capacityResultSchema.optional(),
   /** A concurrency sweep's levels and analysis (runConcurrencySweep); `summary` is then its saturation level's (else the last level's). */

@@ -8,10 +8,12 @@ import { slugify } from '../core/slug.ts';
 import { writeFileAtomic } from '../core/write-atomic.ts';
 import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
 import { jsonlChunks } from '../metrics/record-files.ts';
+import { diagnose } from '../report/diagnosis.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
+import { HostCpuSampler } from '../telemetry/host-cpu.ts';
 import type { ServerMetrics } from '../telemetry/schema.ts';
 import { ServerMetricsScraper, scrapeJsonl } from '../telemetry/server-metrics-scraper.ts';
 import { clientCounts, summarizeServerMetrics } from '../telemetry/server-metrics-summary.ts';
@@ -117,6 +119,8 @@ export async function runLoad(
     !info.simulated && info.gpus.length > 0 && process.env.SERVEBENCH_TELEMETRY !== '0'
       ? GpuSampler.start({ gpus: info.gpus })
       : null;
+  // The host's CPUs while the load runs, beside the GPU telemetry (any target; 'not available' off Linux).
+  const hostCpuSampler = process.env.SERVEBENCH_HOST_CPU !== '0' ? HostCpuSampler.start() : null;
   // A simulator that fell behind its own model (a busy host) makes the run invalid, not slower.
   const simProbe = info.simulated ? await simLatenessProbe(info.url, parsed) : null;
   // The server's own /metrics before, every second during and after the load (any target).
@@ -134,8 +138,9 @@ export async function runLoad(
           `${p.currentRate.toFixed(1)} req/s, p99 TTFT ${p.p99TtftMs.toFixed(0)} ms`,
       );
     },
-  }).finally(() => Promise.all([sampler?.stop(), scraper?.stop()]));
+  }).finally(() => Promise.all([sampler?.stop(), scraper?.stop(), hostCpuSampler?.stop()]));
   const telemetry = await sampler?.stop();
+  const hostCpu = hostCpuSampler?.stop();
   const scraped = await scraper?.stop();
   const simReasons = (await simProbe?.stop()) ?? [];
   if (simReasons.length > 0) {
@@ -183,7 +188,14 @@ export async function runLoad(
     rawFile: relative(resultsDir, rawPath),
     telemetry,
   });
-  test.meta.servebench = serverMetrics ? { ...meta, serverMetrics } : meta;
+  // The bottleneck, judged from what this point measured (report/diagnosis.ts).
+  const diagnosis = diagnose({ ...meta, serverMetrics, hostCpu });
+  test.meta.servebench = {
+    ...meta,
+    ...(serverMetrics ? { serverMetrics } : {}),
+    ...(hostCpu ? { hostCpu } : {}),
+    diagnosis,
+  };
   await assertServerAlive(info, 'the load run');
   return { ...result, server: info, key, experiment, test: test.name };
 }
