@@ -7,6 +7,12 @@ import {
   isCapacityPoint,
   renderCapacitySection,
 } from './capacity-report.ts';
+import {
+  concurrencySweepChart,
+  isConcurrencySweepPoint,
+  renderConcurrencySection,
+  sweepAnswerLine,
+} from './concurrency-report.ts';
 import { code, escapeMarkdown } from './escape.ts';
 import { experimentCharts } from './experiment-charts.ts';
 import { formatDuration } from './format.ts';
@@ -70,7 +76,17 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
       addChart(kind, capacityChart(point));
       addChart(`${kind}-throughput`, capacityThroughputChart(point));
     }
-    const points = all.filter((p) => !isCapacityPoint(p));
+    // Concurrency sweeps answer first too: the saturation, the table of levels, the chart.
+    const sweeps = all.filter(isConcurrencySweepPoint);
+    for (const point of sweeps) {
+      if (sweeps.length > 1) out.push(`### ${escapeMarkdown(point.test)}`, '');
+      out.push(...renderConcurrencySection(point));
+      addChart(
+        sweeps.length > 1 ? `concurrency-${slug(point.test)}` : 'concurrency',
+        concurrencySweepChart(point),
+      );
+    }
+    const points = all.filter((p) => !isCapacityPoint(p) && !isConcurrencySweepPoint(p));
     if (points.length === 0) {
       const diff = renderBaselineDiff(all);
       if (diff) out.push(diff);
@@ -119,6 +135,9 @@ function header(results: ResultsFile): string[] {
     ...results.points
       .filter(isCapacityPoint)
       .map((p) => `- **${escapeMarkdown(p.experiment)}:** ${answerLine(p)}`),
+    ...results.points
+      .filter(isConcurrencySweepPoint)
+      .map((p) => `- **${escapeMarkdown(p.experiment)}:** ${sweepAnswerLine(p)}`),
     '',
   );
   return lines;
