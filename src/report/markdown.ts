@@ -13,13 +13,14 @@ import {
   renderConcurrencySection,
   sweepAnswerLine,
 } from './concurrency-report.ts';
+import { renderDiagnosisTable } from './diagnosis-table.ts';
 import { code, escapeMarkdown } from './escape.ts';
 import { experimentCharts } from './experiment-charts.ts';
 import { formatDuration } from './format.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
 import { type LineChartOptions, lineChart } from './svg-chart.ts';
-import { renderServerMetricsTable, renderTelemetryTable } from './telemetry-table.ts';
+import { renderHostCpuTable, renderServerMetricsTable, renderTelemetryTable } from './telemetry-table.ts';
 
 export interface MarkdownOptions {
   /**
@@ -95,8 +96,12 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     out.push(renderPointTable(points), '');
     const notes = renderPointNotes(points);
     if (notes) out.push(notes, '');
+    // The bottleneck first, then the evidence it was judged from.
+    out.push(renderDiagnosisTable(points), '');
     const telemetry = renderTelemetryTable(points);
     if (telemetry) out.push(telemetry, '');
+    const hostCpu = renderHostCpuTable(points);
+    if (hostCpu) out.push(hostCpu, '');
     const serverMetrics = renderServerMetricsTable(points);
     if (serverMetrics) out.push(serverMetrics, '');
     for (const chart of experimentCharts(experiment, points)) {

@@ -63,6 +63,49 @@ export function renderTelemetryTable(points: readonly PointResult[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The host's CPUs during each point that sampled them (/proc/stat, beside the GPU telemetry): the
+ * whole host's busy share (mean over the run / busiest interval), the busiest core, this process
+ * (the load client) in % of one core; then why a point has none.
+ */
+export function renderHostCpuTable(points: readonly PointResult[]): string {
+  const sampled = points.filter((p) => p.hostCpu !== undefined);
+  if (sampled.length === 0) return '';
+  const intervals = [...new Set(sampled.map((p) => p.hostCpu?.intervalMs))].join(', ');
+  const rows: string[] = [];
+  const notes: string[] = [];
+  for (const p of sampled) {
+    const c = p.hostCpu;
+    if (!c) continue;
+    if (c.available) {
+      const values = [
+        escapeMarkdown(p.test),
+        meanMax(c.busyPct, 1),
+        c.maxCoreBusyPct === null ? NONE : fixed(c.maxCoreBusyPct, 1),
+        meanMax(c.processCpuPct, 1),
+        String(c.cores),
+        String(c.samples),
+      ];
+      rows.push(`| ${values.map(cell).join(' | ')} |`);
+    }
+    if (!c.available)
+      notes.push(
+        `- **${escapeMarkdown(p.test)}**: not available: ${escapeMarkdown(c.reason ?? 'no reason given')}`,
+      );
+    else if (c.reason) notes.push(`- ⚠️ **${escapeMarkdown(p.test)}**: ${escapeMarkdown(c.reason)}`);
+  }
+  const lines = [`**Host CPU** (/proc/stat every ${intervals} ms while the load ran; mean / max):`, ''];
+  if (rows.length > 0) {
+    lines.push(
+      '| test | host busy (%) | busiest core (%) | load client (% of a core) | cores | samples |',
+      '|---|--:|--:|--:|--:|--:|',
+      ...rows,
+    );
+  }
+  if (notes.length > 0) lines.push(...(rows.length > 0 ? [''] : []), ...notes);
+  return lines.join('\n');
+}
+
 const ENGINE_NAMES = { vllm: 'vLLM', llamacpp: 'llama.cpp' } as const;
 
 /** One column of the server-metrics table: shown when any point has a value for it. */
