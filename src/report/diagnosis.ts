@@ -274,7 +274,7 @@ function phaseSeconds(m: ServerMetrics): { prefill: number; decode: number; sour
 }
 
 /** Prefill- or decode-bound: the phase with PHASE_SHARE or more of the in-engine time. */
-export function judgePhase(e: DiagnosisEvidence): DiagnosisFinding {
+export function judgePhase(e: DiagnosisEvidence, kvBound = false): DiagnosisFinding {
   const m = e.serverMetrics;
   const missing = noServerMetrics(m);
   if (missing || !m) return notJudged('phase', missing ?? 'no server metrics');
@@ -298,7 +298,7 @@ export function judgePhase(e: DiagnosisEvidence): DiagnosisFinding {
   }
   if (decodeShare >= PHASE_SHARE) {
     return finding('phase', 'found', 'decode-bound', evidence, figures, [
-      'larger batches (raise --max-num-seqs) while the KV cache has room',
+      ...(kvBound ? [] : ['larger batches (raise --max-num-seqs) while the KV cache has room']),
       'speculative decoding',
       'quantised weights or KV cache: decode reads them every step (memory bandwidth)',
       'more memory bandwidth: --tensor-parallel-size over more GPUs',
@@ -314,7 +314,7 @@ export function diagnose(e: DiagnosisEvidence): Diagnosis {
   const kv = judgeKvCache(e);
   const queue = judgeQueueing(e, kv.status === 'found');
   const gpu = judgeGpu(e, queue.status === 'found');
-  const phase = judgePhase(e);
+  const phase = judgePhase(e, kv.status === 'found');
   const findings = [client, host, kv, queue, gpu, phase].sort(
     (a, b) => DIAGNOSIS_RULES.indexOf(a.rule) - DIAGNOSIS_RULES.indexOf(b.rule),
   );
