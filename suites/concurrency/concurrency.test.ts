@@ -24,13 +24,18 @@ describe('concurrency: Qwen2.5-1.5B on an RTX 4090, max-num-seqs 16', () => {
         requests: 50,
       },
     });
+    // Every level valid first (a simulator that fell behind on a busy host says so here).
+    for (const level of sweep.levels) {
+      expect(level.valid, `concurrency ${level.concurrency}: ${level.invalidReasons.join('; ')}`).toBe(true);
+    }
     // The headline: saturated at 16 users, the slots the server has.
     expect(sweep.saturation).toBe(16);
     const at = (c: number) => sweep.levels.find((l) => l.concurrency === c);
     const c16 = at(16);
     const c32 = at(32);
     expect(c16?.scaling).toBeGreaterThan(6);
-    expect(c32?.p99TtftMs).toBeGreaterThan(5 * (c16?.p99TtftMs ?? Number.POSITIVE_INFINITY));
+    // Past the slots half the users wait a whole batch: p99 TTFT ~25x (seed 004: 16x); 3x leaves room for a busy host.
+    expect(c32?.p99TtftMs).toBeGreaterThan(3 * (c16?.p99TtftMs ?? Number.POSITIVE_INFINITY));
     // The client held every level's concurrency, and nothing failed or was refused.
     for (const level of sweep.levels) {
       expect(level.littleOk, `Little's law at concurrency ${level.concurrency}`).toBe(true);
