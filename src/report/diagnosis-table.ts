@@ -1,5 +1,10 @@
 import { diagnose } from './diagnosis.ts';
-import type { Diagnosis, DiagnosisFinding, DiagnosisRule } from './diagnosis-schema.ts';
+import {
+  DIAGNOSIS_RULES,
+  type Diagnosis,
+  type DiagnosisFinding,
+  type DiagnosisRule,
+} from './diagnosis-schema.ts';
 import { cell, escapeMarkdown } from './escape.ts';
 import type { PointResult } from './schema.ts';
 
@@ -30,12 +35,11 @@ export function renderDiagnosisTable(points: readonly PointResult[]): string {
 
   // The answer: each found verdict with the points that have it, in rule order.
   const byVerdict = new Map<string, string[]>();
-  for (const { test, d } of diagnoses) {
-    for (const f of d.findings) {
-      if (f.status !== 'found') continue;
-      byVerdict.set(f.verdict, [...(byVerdict.get(f.verdict) ?? []), test]);
-    }
-  }
+  const found = diagnoses.flatMap(({ test, d }) =>
+    d.findings.filter((f) => f.status === 'found').map((f) => ({ test, f })),
+  );
+  found.sort((a, b) => DIAGNOSIS_RULES.indexOf(a.f.rule) - DIAGNOSIS_RULES.indexOf(b.f.rule));
+  for (const { test, f } of found) byVerdict.set(f.verdict, [...(byVerdict.get(f.verdict) ?? []), test]);
   const n = points.length;
   const of = (k: number) => (n === 1 ? '' : ` at ${k} of ${n} points`);
   const answer =

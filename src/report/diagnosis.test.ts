@@ -292,9 +292,12 @@ describe('prefill- or decode-bound', () => {
 
   it(`is decode-bound at ${100 * PHASE_SHARE} % decode share, prefill-bound at ${100 * PHASE_SHARE} % prefill`, () => {
     expect(judgePhase(phases(40, 60))).toMatchObject({ status: 'found', verdict: 'decode-bound' });
-    expect(judgePhase(phases(40, 60)).tryNext[0]).toMatch(/raise --max-num-seqs/);
-    // With a full KV cache, larger batches are not on offer.
-    expect(judgePhase(phases(40, 60), true).tryNext.join(' ')).not.toMatch(/--max-num-seqs/);
+    // Larger batches only where requests waited and the KV cache had room.
+    expect(judgePhase(phases(40, 60), { queueing: true }).tryNext[0]).toMatch(/raise --max-num-seqs/);
+    expect(judgePhase(phases(40, 60)).tryNext.join(' ')).not.toMatch(/--max-num-seqs/);
+    expect(judgePhase(phases(40, 60), { queueing: true, kvBound: true }).tryNext.join(' ')).not.toMatch(
+      /--max-num-seqs/,
+    );
     expect(judgePhase(phases(60, 40))).toMatchObject({ status: 'found', verdict: 'prefill-bound' });
     const balanced = judgePhase(phases(40.1, 59.9));
     expect(balanced).toMatchObject({ status: 'clear', verdict: 'neither phase dominates' });

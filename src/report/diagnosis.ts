@@ -274,7 +274,10 @@ function phaseSeconds(m: ServerMetrics): { prefill: number; decode: number; sour
 }
 
 /** Prefill- or decode-bound: the phase with PHASE_SHARE or more of the in-engine time. */
-export function judgePhase(e: DiagnosisEvidence, kvBound = false): DiagnosisFinding {
+export function judgePhase(
+  e: DiagnosisEvidence,
+  others: { kvBound?: boolean; queueing?: boolean } = {},
+): DiagnosisFinding {
   const m = e.serverMetrics;
   const missing = noServerMetrics(m);
   if (missing || !m) return notJudged('phase', missing ?? 'no server metrics');
@@ -298,7 +301,10 @@ export function judgePhase(e: DiagnosisEvidence, kvBound = false): DiagnosisFind
   }
   if (decodeShare >= PHASE_SHARE) {
     return finding('phase', 'found', 'decode-bound', evidence, figures, [
-      ...(kvBound ? [] : ['larger batches (raise --max-num-seqs) while the KV cache has room']),
+      // Batches are capped by --max-num-seqs only when requests wait, and only worth raising with room in the cache.
+      ...(others.queueing && !others.kvBound
+        ? ['larger batches: raise --max-num-seqs (requests waited while the KV cache had room)']
+        : []),
       'speculative decoding',
       'quantised weights or KV cache: decode reads them every step (memory bandwidth)',
       'more memory bandwidth: --tensor-parallel-size over more GPUs',
@@ -314,7 +320,7 @@ export function diagnose(e: DiagnosisEvidence): Diagnosis {
   const kv = judgeKvCache(e);
   const queue = judgeQueueing(e, kv.status === 'found');
   const gpu = judgeGpu(e, queue.status === 'found');
-  const phase = judgePhase(e, kv.status === 'found');
+  const phase = judgePhase(e, { kvBound: kv.status === 'found', queueing: queue.status === 'found' });
   const findings = [client, host, kv, queue, gpu, phase].sort(
     (a, b) => DIAGNOSIS_RULES.indexOf(a.rule) - DIAGNOSIS_RULES.indexOf(b.rule),
   );
