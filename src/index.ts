@@ -6,8 +6,8 @@
 import './runtime/supported-node.ts';
 
 export { type GatePlan, type GatePlanEntry, gatePlan } from './baseline/plan.ts';
-export type { CapacityProbe, CapacityResult } from './capacity/result.ts';
 export type { ConcurrencyLevel, ConcurrencySweepResult } from './capacity/concurrency-sweep.ts';
+export type { CapacityProbe, CapacityResult } from './capacity/result.ts';
 export type { CapacitySearchInput, CapacitySloInput } from './capacity/spec.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
