@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../core/write-atomic.ts';
 import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
 import { jsonlChunks } from '../metrics/record-files.ts';
 import { diagnose } from '../report/diagnosis.ts';
+import type { Diagnosis } from '../report/diagnosis-schema.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
@@ -40,6 +41,8 @@ export interface ExperimentResult extends LoadResult {
   key: BaselineKey;
   experiment: string;
   test: string;
+  /** The point's bottleneck, judged from what it measured (docs/diagnosis.md). */
+  diagnosis: Diagnosis;
 }
 
 /**
@@ -197,5 +200,5 @@ export async function runLoad(
     diagnosis,
   };
   await assertServerAlive(info, 'the load run');
-  return { ...result, server: info, key, experiment, test: test.name };
+  return { ...result, server: info, key, experiment, test: test.name, diagnosis };
 }
