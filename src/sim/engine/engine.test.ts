@@ -7,8 +7,10 @@ import { Sequence } from './sequence.ts';
 
 /** A clock whose timers all fire `lateS` after their deadline, as a busy host's would. */
 class LateClock extends VirtualClock {
-  constructor(private readonly lateS: number) {
+  readonly lateS: number;
+  constructor(lateS: number) {
     super();
+    this.lateS = lateS;
   }
   override at(deadline: number, fn: () => void): void {
     super.at(deadline + this.lateS, fn);
