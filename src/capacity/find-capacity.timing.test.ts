@@ -103,10 +103,13 @@ describe('findCapacity, concurrency (closed loop: the capacity is the slot count
   });
 
   it('leaves probes it cannot decide unresolved, never bounds, and says so (failures injected from 5 users)', async () => {
-    // Up to 8 users no request waits more than one service time (TTFT <= 27 ms < 30 ms). From 5
-    // users on, every 5th request is marked failed: the attainment sits on the 80 % target
-    // whatever the host's timing does, so no length decides it, until waits of two service times
-    // (more than 8 users) fail the probe outright.
+    // 4 slots of 20 + 7 x 4 = 48 ms. Up to 8 users no request waits more than one service time
+    // (TTFT <= 68 ms); past 8 some wait two (up to 116 ms). The 92 ms limit sits midway, leaving
+    // 24 ms of host delay either side (with 3 ms, a CI runner with four busy processes failed
+    // probes below 8 users). From 5 users on, every 5th request is marked failed: the attainment
+    // sits on the 80 % target whatever the host's timing does, so no length decides it, until
+    // waits of two service times fail the probe outright.
+    const slow = await startSlotServer({ slots: 4, ttftMs: 20, itlMs: 4 });
     const runProbe: ProbeRunner = async (profile, probe) => {
       const result = await runLoad(profile);
       if (probe.load >= 5)
@@ -114,11 +117,11 @@ describe('findCapacity, concurrency (closed loop: the capacity is the slot count
       return { result, rawFile: null };
     };
     const result = await findCapacity(
-      fastBase,
-      { goodput: { ttft: 30 }, attainment: 0.8 },
+      { ...fastBase, baseUrl: slow.url },
+      { goodput: { ttft: 92 }, attainment: 0.8 },
       { ...search, maxRequests: 100 },
       { runProbe },
-    );
+    ).finally(() => slow.close());
     const unresolved = result.probes.filter((p) => p.verdict === 'unresolved');
     expect(unresolved.length).toBeGreaterThan(0);
     expect(unresolved.every((p) => p.load >= 5 && p.load <= 8)).toBe(true);
