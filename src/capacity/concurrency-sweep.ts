@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { requestFailure } from '../core/errors.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import type { BenchmarkSummary } from '../metrics/summarize.ts';
+import {
+  type HostCpu,
+  hostCpuSchema,
+  type PointTelemetry,
+  pointTelemetrySchema,
+  type ServerMetrics,
+  serverMetricsSchema,
+} from '../telemetry/schema.ts';
 
 /**
  * A concurrency sweep (closed loop): the same load at each level of `N` users, each sending its
@@ -53,6 +61,12 @@ export const concurrencyLevelSchema = z.strictObject({
   invalidReasons: z.array(z.string()),
   /** Raw per-request records of this level (JSONL), relative to the results directory. */
   rawFile: z.string(),
+  /** What the server's own /metrics said during this level (KV-cache use, waiting requests...). */
+  serverMetrics: serverMetricsSchema.optional(),
+  /** The host's CPUs during this level. */
+  hostCpu: hostCpuSchema.optional(),
+  /** GPU telemetry during this level (servers on GPUs; never simulated). */
+  telemetry: pointTelemetrySchema.optional(),
 });
 
 export const concurrencySweepResultSchema = z.strictObject({
@@ -73,6 +87,9 @@ export interface LevelRun {
   records: readonly RequestRecord[];
   summary: BenchmarkSummary;
   rawFile: string;
+  serverMetrics?: ServerMetrics;
+  hostCpu?: HostCpu;
+  telemetry?: PointTelemetry;
 }
 
 /** Little's law for one closed-loop level. */
@@ -176,6 +193,9 @@ export function analyzeLevel(
     valid: s.valid,
     invalidReasons: s.invalid_reasons,
     rawFile: run.rawFile,
+    ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
+    ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
+    ...(run.telemetry ? { telemetry: run.telemetry } : {}),
   };
 }
 

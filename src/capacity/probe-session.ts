@@ -1,6 +1,7 @@
 import type { LoadProfileInput } from '../config/load-profile.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import type { RequestRecord } from '../metrics/record.ts';
+import type { HostCpu, ServerMetrics } from '../telemetry/schema.ts';
 import { judgeProbe } from './judge.ts';
 import type { KneePoint } from './knee.ts';
 import {
@@ -22,7 +23,16 @@ export interface ProbeRun {
   rawFile: string | null;
   /** Reasons the caller distrusts the run (the server died, ...); any makes the probe invalid. */
   invalidReasons?: string[];
+  /** Evidence gathered beside the run, kept on its probe for the report's diagnosis. */
+  serverMetrics?: ServerMetrics;
+  hostCpu?: HostCpu;
 }
+
+/** A run's evidence as a probe records it (absent fields left out). */
+const evidenceOf = (run: ProbeRun) => ({
+  ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
+  ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
+});
 
 export type ProbeRunner = (
   profile: LoadProfileInput,
@@ -146,6 +156,7 @@ export class ProbeSession {
         invalidReasons,
         summary: run.result.summary,
         rawFile: run.rawFile,
+        ...evidenceOf(run),
       });
       if (!invalid && throughput > 0) return throughput;
     }
@@ -195,7 +206,14 @@ export class ProbeSession {
       const records = run.result.records.filter((r) => !r.warmup);
       const window = steadyWindow(records, plan);
       const throughput = steadyThroughput(records, window);
-      const common = { load, phase, summary: run.result.summary, rawFile: run.rawFile, invalidReasons };
+      const common = {
+        load,
+        phase,
+        summary: run.result.summary,
+        rawFile: run.rawFile,
+        invalidReasons,
+        ...evidenceOf(run),
+      };
 
       if (invalidReasons.length > 0) {
         invalidRuns++;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostCpuSchema, serverMetricsSchema } from '../telemetry/schema.ts';
 
 const interval = z.tuple([z.number(), z.number()]);
 
@@ -58,6 +59,10 @@ export const capacityProbeSchema = z.strictObject({
   summary: z.record(z.string(), z.unknown()),
   /** Raw per-request records of this run (JSONL), where they were saved. */
   rawFile: z.string().nullable(),
+  /** What the server's own /metrics said during this run (suites; the CLI does not scrape). */
+  serverMetrics: serverMetricsSchema.optional(),
+  /** The host's CPUs during this run (suites). */
+  hostCpu: hostCpuSchema.optional(),
 });
 
 /** A probe's phase as tables print it: a pilot run says so. */

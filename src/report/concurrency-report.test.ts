@@ -6,6 +6,7 @@ import {
   concurrencySweepChart,
   renderConcurrencySection,
   sweepAnswerLine,
+  sweepServerTable,
   sweepTable,
 } from './concurrency-report.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -149,5 +150,57 @@ describe('concurrency sweep in the report: the answer first', () => {
     expect(charts.map((c) => c.file)).toEqual([
       'charts/concurrency-qwen2-5-1-5b-on-an-rtx-4090-concurrency.svg',
     ]);
+  });
+
+  it('puts what the server, GPUs and host said per level in a table of its own, and none without it', () => {
+    expect(sweepServerTable(sampleSweep())).toBe('');
+    const sweep = sampleSweep();
+    const gauge = (mean: number, max: number) => ({ mean, max, samples: 5, source: 'vllm:x' });
+    const [c1, , , , c16] = sweep.levels;
+    if (!c1 || !c16) throw new Error('sample sweep too short');
+    c16.serverMetrics = {
+      source: 'prometheus',
+      endpoint: 'http://127.0.0.1:1/metrics',
+      engine: 'vllm',
+      available: true,
+      intervalMs: 1000,
+      windowS: 5,
+      scrapes: 6,
+      failedScrapes: 0,
+      counters: { preemptions: { increase: 3, source: 'vllm:num_preemptions_total' } },
+      gauges: {
+        requestsRunning: gauge(15.5, 16),
+        requestsWaiting: gauge(2.25, 7),
+        kvCacheUsage: gauge(0.91, 0.995),
+      },
+      histograms: {},
+      crossChecks: [],
+      warnings: [],
+      rawFile: null,
+    };
+    c1.telemetry = {
+      source: 'nvidia-smi',
+      intervalMs: 500,
+      durationS: 5,
+      gpus: [
+        {
+          index: '0',
+          uuid: 'GPU-1',
+          samples: 10,
+          utilizationPct: null,
+          memoryUsedMiB: { mean: 70_000, max: 71_680 },
+          memoryTotalMiB: 81_559,
+          smClockMHz: null,
+          powerW: null,
+        },
+      ],
+    };
+    const rows = sweepServerTable(sweep).split('\n');
+    expect(rows[0]).toContain('Server, GPUs and host during each level');
+    expect(rows.find((r) => r.startsWith('| 16 |'))).toBe(
+      '| 16 | 15.5 / 16.0 | 2.3 / 7.0 | 91 / 100 | 3 | — | — |',
+    );
+    expect(rows.find((r) => r.startsWith('| 1 |'))).toBe('| 1 | — | — | — | — | 70.0 | — |');
+    expect(renderConcurrencySection(samplePoint(sweep)).join('\n')).toContain('| 16 | 15.5 / 16.0 |');
   });
 });

@@ -82,6 +82,46 @@ export function sweepTable(s: ConcurrencySweepResult): string {
   return [header, align, ...rows].map((r) => `| ${r.map((x) => cell(x)).join(' | ')} |`).join('\n');
 }
 
+const meanMax = (stat: { mean: number; max: number } | null | undefined, decimals: number, scale = 1) =>
+  stat ? `${fixed(stat.mean * scale, decimals)} / ${fixed(stat.max * scale, decimals)}` : '—';
+
+/**
+ * What the server's own /metrics, the GPUs and the host said during each level (mean / max), where
+ * the KV cache fills and requests start to wait; empty when no level has any of it.
+ */
+export function sweepServerTable(s: ConcurrencySweepResult): string {
+  const seen = s.levels.some((l) => l.serverMetrics?.available || l.telemetry || l.hostCpu?.available);
+  if (!seen) return '';
+  const header = [
+    'concurrency',
+    'running',
+    'waiting',
+    'KV cache used (%)',
+    'preemptions',
+    'GPU memory used (GiB, max)',
+    'host CPU busy (%)',
+  ];
+  const rows = s.levels.map((l) => {
+    const m = l.serverMetrics?.available ? l.serverMetrics : null;
+    const gpuMiB = l.telemetry?.gpus.map((g) => g.memoryUsedMiB?.max ?? 0) ?? [];
+    return [
+      formatCount(l.concurrency),
+      meanMax(m?.gauges.requestsRunning, 1),
+      meanMax(m?.gauges.requestsWaiting, 1),
+      meanMax(m?.gauges.kvCacheUsage, 0, 100),
+      m?.counters.preemptions ? formatCount(m.counters.preemptions.increase) : '—',
+      gpuMiB.length > 0 ? gpuMiB.map((v) => fixed(v / 1024, 1)).join(' + ') : '—',
+      meanMax(l.hostCpu?.available ? l.hostCpu.busyPct : null, 0),
+    ];
+  });
+  const align = header.map(() => '--:');
+  return [
+    '**Server, GPUs and host during each level** (mean / max over the level):',
+    '',
+    ...[header, align, ...rows].map((r) => `| ${r.map((x) => cell(x)).join(' | ')} |`),
+  ].join('\n');
+}
+
 /**
  * The sweep's section: the answer, the table, then what needs a reader's attention: levels whose
  * client did not hold its concurrency (Little's law), HTTP 429s, invalid levels. Charts apart.
@@ -89,6 +129,8 @@ export function sweepTable(s: ConcurrencySweepResult): string {
 export function renderConcurrencySection(point: ConcurrencySweepPoint): string[] {
   const s = point.concurrencySweep;
   const out = [sweepAnswerLine(point), '', sweepTable(s), ''];
+  const server = sweepServerTable(s);
+  if (server) out.push(server, '');
   const notes: string[] = [];
   for (const l of s.levels.filter((x) => x.littleOk === false)) {
     notes.push(

@@ -1,26 +1,19 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll } from 'vitest';
 import type { LoadProfileInput } from '../config/load-profile.ts';
 import { loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
 import type { ServerSpecInput } from '../config/server-spec.ts';
 import { slugify } from '../core/slug.ts';
-import { writeFileAtomic } from '../core/write-atomic.ts';
-import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
-import { jsonlChunks } from '../metrics/record-files.ts';
+import type { LoadResult } from '../load/run-load.ts';
 import { diagnose } from '../report/diagnosis.ts';
 import type { Diagnosis } from '../report/diagnosis-schema.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
-import { GpuSampler } from '../telemetry/gpu-sampler.ts';
-import { HostCpuSampler } from '../telemetry/host-cpu.ts';
-import type { ServerMetrics } from '../telemetry/schema.ts';
-import { ServerMetricsScraper, scrapeJsonl } from '../telemetry/server-metrics-scraper.ts';
-import { clientCounts, summarizeServerMetrics } from '../telemetry/server-metrics-summary.ts';
-import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import { callBroker } from './broker.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
+import { measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeProfile } from './profile-key.ts';
 
 /** A server declared by an experiment; its fields are filled in once `beforeAll` has run. */
@@ -117,22 +110,10 @@ export async function runLoad(
     'load profile',
   );
 
-  // GPU telemetry while the load runs, on the server's GPUs (never for simulated servers).
-  const sampler =
-    !info.simulated && info.gpus.length > 0 && process.env.SERVEBENCH_TELEMETRY !== '0'
-      ? GpuSampler.start({ gpus: info.gpus })
-      : null;
-  // The host's CPUs while the load runs, beside the GPU telemetry (any target; 'not available' off Linux).
-  const hostCpuSampler = process.env.SERVEBENCH_HOST_CPU !== '0' ? HostCpuSampler.start() : null;
-  // A simulator that fell behind its own model (a busy host) makes the run invalid, not slower.
-  const simProbe = info.simulated ? await simLatenessProbe(info.url, parsed) : null;
-  // The server's own /metrics before, every second during and after the load (any target).
-  const scraper =
-    process.env.SERVEBENCH_SERVER_METRICS !== '0'
-      ? await ServerMetricsScraper.start(info.url, { headers: parsed.headers })
-      : null;
   let lastLog = 0;
-  const result = await runLoadEngine(parsed, {
+  const run = await measuredRun(info, parsed, {
+    resultsDir: resultsDirOf(),
+    rawPath: join('raw', slugify(experiment), `${slugify(test.name)}.jsonl`),
     onProgress: (p) => {
       if (p.elapsedS - lastLog < 10) return;
       lastLog = p.elapsedS;
@@ -141,37 +122,8 @@ export async function runLoad(
           `${p.currentRate.toFixed(1)} req/s, p99 TTFT ${p.p99TtftMs.toFixed(0)} ms`,
       );
     },
-  }).finally(() => Promise.all([sampler?.stop(), scraper?.stop(), hostCpuSampler?.stop()]));
-  const telemetry = await sampler?.stop();
-  const hostCpu = hostCpuSampler?.stop();
-  const scraped = await scraper?.stop();
-  const simReasons = (await simProbe?.stop()) ?? [];
-  if (simReasons.length > 0) {
-    result.summary.invalid_reasons.push(...simReasons);
-    result.summary.valid = false;
-  }
-
-  // The raw records are kept and the point handed to the reporter before the server's health is
-  // checked: a server that died mid-run fails the test, and its records still say what happened.
-  const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
-  const rawPath = join(resultsDir, 'raw', slugify(experiment), `${slugify(test.name)}.jsonl`);
-  await writeFileAtomic(rawPath, jsonlChunks(result.records));
-  let serverMetrics: ServerMetrics | undefined;
-  if (scraped) {
-    serverMetrics = summarizeServerMetrics(scraped, clientCounts(result.records));
-    // The scraped samples of the known names beside the raw records; losing them loses no point.
-    if (scraped.scrapes.length > 0) {
-      const metricsPath = rawPath.replace(/\.jsonl$/, '.server-metrics.jsonl');
-      try {
-        await writeFileAtomic(metricsPath, scrapeJsonl(scraped));
-        serverMetrics.rawFile = relative(resultsDir, metricsPath);
-      } catch (error) {
-        serverMetrics.warnings.push(
-          `the scraped samples could not be written to ${metricsPath}: ${(error as Error).message}`,
-        );
-      }
-    }
-  }
+  });
+  const { result, serverMetrics, hostCpu } = run;
 
   const key: BaselineKey = {
     experiment,
@@ -188,8 +140,8 @@ export async function runLoad(
     summary: result.summary,
     valid: result.summary.valid,
     invalidReasons: result.summary.invalid_reasons,
-    rawFile: relative(resultsDir, rawPath),
-    telemetry,
+    rawFile: run.rawFile,
+    ...(run.telemetry ? { telemetry: run.telemetry } : {}),
   });
   // The bottleneck, judged from what this point measured (report/diagnosis.ts).
   const diagnosis = diagnose({ ...meta, serverMetrics, hostCpu });

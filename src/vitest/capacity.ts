@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { BaselineError, baselinePath, lookupEntry, withHint } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
@@ -17,14 +17,12 @@ import {
 } from '../capacity/spec.ts';
 import { parseConfig } from '../config/parse.ts';
 import { slugify } from '../core/slug.ts';
-import { writeFileAtomic } from '../core/write-atomic.ts';
-import { runLoad as runLoadEngine } from '../load/run-load.ts';
-import { jsonlChunks } from '../metrics/record-files.ts';
+import { diagnose } from '../report/diagnosis.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
-import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import type { ServerHandle } from './api.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
+import { measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeCapacity } from './profile-key.ts';
 
 /** A capacity experiment in a suite: the load every probe shares, the SLO, and how to search. */
@@ -76,10 +74,9 @@ export async function runCapacity(
     profile: describeCapacity(base, slo, search),
   };
 
-  const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
-  const rawDir = join(resultsDir, 'raw', slugify(experiment), slugify(test.name));
+  const rawDir = join('raw', slugify(experiment), slugify(test.name));
   const options: CapacityRunOptions = {
-    runProbe: probeRunner(info, rawDir, resultsDir),
+    runProbe: probeRunner(info, rawDir),
     onProbe: (p) =>
       console.log(
         `[servebench] ${experiment} › ${test.name}: probe ${p.index} (${p.phase}) at ${Number(p.load.toPrecision(4))} ${unitOf(search.variable)}: ${p.verdict}` +
@@ -96,19 +93,25 @@ export async function runCapacity(
     ? await confirmAnswer(base, slo, search, recorded, options)
     : await findCapacity(base, slo, search, options);
 
-  const last = result.probes.at(-1);
-  test.meta.servebench = pointMeta({ info, test, experiment }, key, {
+  const answer = answerProbe(result) ?? result.probes.at(-1);
+  const meta = pointMeta({ info, test, experiment }, key, {
     x: null,
     xLabel: null,
     offeredRate: null,
-    summary: answerProbe(result)?.summary ?? last?.summary ?? {},
+    summary: answer?.summary ?? {},
     valid: result.probes.some((p) => p.verdict !== 'invalid'),
     invalidReasons: result.probes.every((p) => p.verdict === 'invalid')
       ? [...new Set(result.probes.flatMap((p) => p.invalidReasons))]
       : [],
-    rawFile: relative(resultsDir, rawDir),
+    rawFile: rawDir,
     capacity: result,
   });
+  // What limited the server at the answer, judged from that probe's evidence (report/diagnosis.ts).
+  const evidence = {
+    ...(answer?.serverMetrics ? { serverMetrics: answer.serverMetrics } : {}),
+    ...(answer?.hostCpu ? { hostCpu: answer.hostCpu } : {}),
+  };
+  test.meta.servebench = { ...meta, ...evidence, diagnosis: diagnose({ ...meta, ...evidence }) };
   return {
     ...result,
     server: info,
@@ -138,23 +141,20 @@ async function recordedAnswer(
 }
 
 /**
- * Each probe runs through the load engine against the experiment's server and saves its raw
- * records; it is invalid when a simulated server fell behind its model, and the test fails when
- * the server died during it.
+ * Each probe is a measured run (measured-run.ts) against the experiment's server: raw records
+ * saved, the server's /metrics and the host's CPUs kept on the probe, invalid when a simulated
+ * server fell behind its model; the test fails when the server died during it.
  */
-function probeRunner(info: ServerInfo, rawDir: string, resultsDir: string): ProbeRunner {
+function probeRunner(info: ServerInfo, rawDir: string): ProbeRunner {
   let runs = 0;
   return async (profile, probe) => {
     runs += 1;
-    const simProbe = info.simulated
-      ? await simLatenessProbe(info.url, { maxLatenessP99Ms: profile.maxLatenessP99Ms })
-      : null;
-    const result = await runLoadEngine(profile);
-    const invalidReasons = (await simProbe?.stop()) ?? [];
-    const rawPath = join(rawDir, `probe-${runs}-${probe.phase}-${probe.load}.jsonl`);
-    await writeFileAtomic(rawPath, jsonlChunks(result.records));
+    const run = await measuredRun(info, profile, {
+      resultsDir: resultsDirOf(),
+      rawPath: join(rawDir, `probe-${runs}-${probe.phase}-${probe.load}.jsonl`),
+    });
     await assertServerAlive(info, 'a capacity probe');
-    return { result, rawFile: relative(resultsDir, rawPath), invalidReasons };
+    return { ...run, invalidReasons: [] };
   };
 }
 

@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import {
   type ConcurrencySweepSpecInput,
   concurrencySweepSpecSchema,
@@ -9,14 +9,12 @@ import { type LoadProfile, loadProfileSchema } from '../config/load-profile.ts';
 import { parseConfig } from '../config/parse.ts';
 import { ConfigError } from '../core/errors.ts';
 import { slugify } from '../core/slug.ts';
-import { writeFileAtomic } from '../core/write-atomic.ts';
-import { type LoadResult, runLoad as runLoadEngine } from '../load/run-load.ts';
-import { jsonlChunks } from '../metrics/record-files.ts';
+import type { LoadResult } from '../load/run-load.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
-import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 import type { ExperimentProfile, ServerHandle } from './api.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
+import { type MeasuredRun, measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeProfile } from './profile-key.ts';
 
 /** A concurrency sweep in a suite: the levels, the load each level runs, and the rules. */
@@ -67,25 +65,17 @@ export async function runConcurrencySweep(
     ),
   );
 
-  const resultsDir = process.env.SERVEBENCH_RESULTS_DIR ?? 'results';
-  const rawDir = join(resultsDir, 'raw', slugify(experiment), slugify(test.name));
-  const runs: LoadResult[] = [];
-  const rawFiles: string[] = [];
+  const resultsDir = resultsDirOf();
+  const rawDir = join('raw', slugify(experiment), slugify(test.name));
+  const runs: MeasuredRun[] = [];
   for (const parsed of profiles) {
     const concurrency = parsed.arrival.kind === 'concurrency' ? parsed.arrival.concurrency : 0;
-    // A simulator that fell behind its own model (a busy host) makes the level invalid, not slower.
-    const simProbe = info.simulated ? await simLatenessProbe(info.url, parsed) : null;
-    const result = await runLoadEngine(parsed);
-    const simReasons = (await simProbe?.stop()) ?? [];
-    if (simReasons.length > 0) {
-      result.summary.invalid_reasons.push(...simReasons);
-      result.summary.valid = false;
-    }
-    const rawPath = join(rawDir, `concurrency-${concurrency}.jsonl`);
-    await writeFileAtomic(rawPath, jsonlChunks(result.records));
-    runs.push(result);
-    rawFiles.push(relative(resultsDir, rawPath));
-    const s = result.summary;
+    const run = await measuredRun(info, parsed, {
+      resultsDir,
+      rawPath: join(rawDir, `concurrency-${concurrency}.jsonl`),
+    });
+    runs.push(run);
+    const s = run.result.summary;
     console.log(
       `[servebench] ${experiment} › ${test.name}: concurrency ${concurrency}: ${s.output_throughput.toFixed(1)} tok/s, ` +
         `p99 TTFT ${Number(s.p99_ttft_ms ?? Number.NaN).toFixed(1)} ms${s.valid ? '' : ` (invalid: ${s.invalid_reasons.join('; ')})`}`,
@@ -94,11 +84,14 @@ export async function runConcurrencySweep(
   }
 
   const analysis = analyzeSweep(
-    runs.map((r, i) => ({
+    runs.map((run, i) => ({
       concurrency: spec.levels[i] as number,
-      records: r.records,
-      summary: r.summary,
-      rawFile: rawFiles[i] as string,
+      records: run.result.records,
+      summary: run.result.summary,
+      rawFile: run.rawFile,
+      serverMetrics: run.serverMetrics,
+      hostCpu: run.hostCpu,
+      telemetry: run.telemetry,
     })),
     spec,
   );
@@ -111,18 +104,18 @@ export async function runConcurrencySweep(
     // "concurrency 1/2/4/8 · 50 requests · random · seed 0 · #hash" (the hash of the first level's load).
     profile: `concurrency ${spec.levels.join('/')} · ${describeProfile(first).split(' · ').slice(1).join(' · ')}`,
   };
-  const answer = runs[spec.levels.indexOf(analysis.saturation ?? -1)] ?? runs.at(-1);
+  const answer = (runs[spec.levels.indexOf(analysis.saturation ?? -1)] ?? runs.at(-1))?.result;
   const meta = pointMeta({ info, test, experiment }, key, {
     x: null,
     xLabel: null,
     offeredRate: null,
     summary: answer?.summary ?? {},
-    valid: runs.every((r) => r.summary.valid),
+    valid: runs.every((r) => r.result.summary.valid),
     invalidReasons: runs.flatMap((r, i) =>
-      r.summary.invalid_reasons.map((reason) => `concurrency ${spec.levels[i]}: ${reason}`),
+      r.result.summary.invalid_reasons.map((reason) => `concurrency ${spec.levels[i]}: ${reason}`),
     ),
-    rawFile: relative(resultsDir, rawDir),
+    rawFile: rawDir,
   });
   test.meta.servebench = { ...meta, concurrencySweep: analysis };
-  return { ...analysis, runs, server: info, key, experiment, test: test.name };
+  return { ...analysis, runs: runs.map((r) => r.result), server: info, key, experiment, test: test.name };
 }

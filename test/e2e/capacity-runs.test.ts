@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resultsFileSchema } from '../../src/report/schema.ts';
 import { dirs, vitest } from './helpers/fixture-project.ts';
 
 /**
@@ -42,6 +43,14 @@ describe('capacity experiments in real Vitest runs (simulator)', () => {
     const searched = (await results(d)).points[0]?.capacity;
     expect(searched?.mode).toBe('search');
     expect(searched?.probes[0]?.phase).toBe('saturate');
+    // Every probe keeps what the server's /metrics and the host said; the answer is diagnosed.
+    const point = resultsFileSchema.parse(JSON.parse(await readFile(join(d.results, 'results.json'), 'utf8')))
+      .points[0];
+    for (const probe of point?.capacity?.probes ?? []) {
+      expect(probe.serverMetrics?.available, `probe ${probe.index}`).toBe(true);
+      expect(probe.hostCpu, `probe ${probe.index}`).toBeDefined();
+    }
+    expect(point?.diagnosis?.findings.length).toBeGreaterThan(0);
     const summary = await readFile(join(d.results, 'summary.md'), 'utf8');
     expect(summary).toMatch(
       /\*\*Max request rate under SLO \(90 % of requests within TTFT 100 ms\): [\d.]+ req\/s\*\*/,

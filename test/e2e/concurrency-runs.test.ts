@@ -30,15 +30,27 @@ describe('a concurrency sweep in a real Vitest run (simulator)', () => {
     // Past the slots, users queue: throughput flat, TTFT up.
     const [, , c4, c8] = sweep?.levels ?? [];
     expect(c8?.p99TtftMs).toBeGreaterThan(2 * (c4?.p99TtftMs ?? Number.POSITIVE_INFINITY));
+    // Each level keeps what the server's own /metrics said (these levels are shorter than the 1 s
+    // scrape interval, so gauges are read around the load, not during it) and the host's CPUs.
+    for (const level of sweep?.levels ?? []) {
+      expect(level.serverMetrics?.available, `level ${level.concurrency}`).toBe(true);
+      expect(level.serverMetrics?.counters.generationTokens?.increase, `level ${level.concurrency}`).toBe(
+        24 * 64,
+      );
+      expect(level.hostCpu?.available, `level ${level.concurrency}`).toBe(true);
+    }
 
     const summary = await readFile(join(d.results, 'summary.md'), 'utf8');
     expect(summary).toMatch(
       /\*\*Throughput saturates at concurrency 4: [\d,]+ tok\/s, [\d.]+× concurrency 1\*\*/,
     );
     expect(summary).toContain("| Little's law (in flight / concurrency) |");
+    expect(summary).toContain('**Server, GPUs and host during each level**');
     expect(await readdir(join(d.results, 'charts'))).toEqual(['concurrency-experiment-concurrency.svg']);
     expect(
       await readdir(join(d.results, 'raw', 'concurrency-experiment', 'throughput-vs-concurrency')),
-    ).toEqual(['concurrency-1.jsonl', 'concurrency-2.jsonl', 'concurrency-4.jsonl', 'concurrency-8.jsonl']);
+    ).toEqual(
+      [1, 2, 4, 8].flatMap((c) => [`concurrency-${c}.jsonl`, `concurrency-${c}.server-metrics.jsonl`]),
+    );
   });
 });
