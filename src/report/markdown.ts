@@ -17,8 +17,10 @@ import { renderDiagnosisTable } from './diagnosis-table.ts';
 import { code, escapeMarkdown } from './escape.ts';
 import { experimentCharts } from './experiment-charts.ts';
 import { formatDuration } from './format.ts';
+import { phaseBreakdowns, phaseChart, renderPhaseBreakdown } from './phase-breakdown.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
+import { stackedBarChart } from './svg-bar-chart.ts';
 import { type LineChartOptions, lineChart } from './svg-chart.ts';
 import { renderHostCpuTable, renderServerMetricsTable, renderTelemetryTable } from './telemetry-table.ts';
 
@@ -62,11 +64,13 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   for (const [experiment, all] of experiments) {
     out.push(`## ${escapeMarkdown(experiment)}`, '', context(all), '');
     const base = slug(experiment);
-    const addChart = (kind: string, chart: LineChartOptions | null) => {
-      if (!chart) return;
+    const addSvg = (kind: string, alt: string, svg: string) => {
       const file = `charts/${base}-${kind}.svg`;
-      charts.push({ file, svg: lineChart(chart) });
-      if (href) out.push(`![${escapeMarkdown(chart.title)}](${linkTarget(href(file))})`, '');
+      charts.push({ file, svg });
+      if (href) out.push(`![${escapeMarkdown(alt)}](${linkTarget(href(file))})`, '');
+    };
+    const addChart = (kind: string, chart: LineChartOptions | null) => {
+      if (chart) addSvg(kind, chart.title, lineChart(chart));
     };
     // Capacity experiments answer first: the answer, its probes and charts, then any plain points.
     for (const point of all.filter(isCapacityPoint)) {
@@ -104,6 +108,15 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     if (hostCpu) out.push(hostCpu, '');
     const serverMetrics = renderServerMetricsTable(points);
     if (serverMetrics) out.push(serverMetrics, '');
+    const phases = phaseBreakdowns(points);
+    const phaseTable = renderPhaseBreakdown(phases);
+    if (phaseTable) out.push(phaseTable, '');
+    const phaseBars = phaseChart(
+      experiment,
+      phases,
+      points.every((p) => p.simulated),
+    );
+    if (phaseBars) addSvg('phases', phaseBars.title, stackedBarChart(phaseBars));
     for (const chart of experimentCharts(experiment, points)) {
       const file = `charts/${base}-${chart.kind}.svg`;
       charts.push({ file, svg: lineChart(chart.options) });

@@ -56,11 +56,12 @@ const referenceColour = '#8a8a8a';
 const markers = ['circle', 'square', 'triangle', 'diamond'] as const;
 type Marker = (typeof markers)[number];
 
-const FONT = 12;
-const TITLE_FONT = 15;
-const PAD = 12;
+export const FONT = 12;
+export const TITLE_FONT = 15;
+export const PAD = 12;
 const LEGEND_ROW = 18;
-const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+export const FONT_FAMILY =
+  "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 
 /** An SVG line chart (one or two y axes) as a standalone document string. Pure: no DOM, no fonts measured. */
 export function lineChart(options: LineChartOptions): string {
