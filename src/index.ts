@@ -1,6 +1,6 @@
 /**
  * `servebench`: the Vitest side. The plugin for vitest.config.ts, and for suites the experiment
- * API (`useServer`, `startServer`, `runLoad`, `runCapacity`, `runConcurrencySweep`) with the `toMeetSLO` / `toMatchBaseline` matchers.
+ * API (`useServer`, `startServer`, `runLoad`, `runCapacity`, `runConcurrencySweep`, `runServerSweep`) with the `toMeetSLO` / `toMatchBaseline` matchers.
  * The load engine alone is `servebench/load`; the simulator is `servebench/sim`.
  */
 import './runtime/supported-node.ts';
@@ -8,6 +8,7 @@ import './runtime/supported-node.ts';
 export { type GatePlan, type GatePlanEntry, gatePlan } from './baseline/plan.ts';
 export type { ConcurrencyLevel, ConcurrencySweepResult } from './capacity/concurrency-sweep.ts';
 export type { CapacityProbe, CapacityResult } from './capacity/result.ts';
+export type { ServerSweepPoint, ServerSweepResult } from './capacity/server-sweep.ts';
 export type { CapacitySearchInput, CapacitySloInput } from './capacity/spec.ts';
 export type { LoadProfileInput } from './config/load-profile.ts';
 export type { PluginOptionsInput } from './config/plugin-options.ts';
@@ -37,4 +38,9 @@ export {
 } from './vitest/concurrency.ts';
 export type { BaselineOptions } from './vitest/matchers.ts';
 export { servebench } from './vitest/plugin.ts';
+export {
+  runServerSweep,
+  type ServerSweep,
+  type ServerSweepExperimentResult,
+} from './vitest/server-sweep.ts';
 export type { Slo } from './vitest/slo.ts';

@@ -20,6 +20,12 @@ import { formatDuration } from './format.ts';
 import { phaseBreakdowns, phaseChart, renderPhaseBreakdown } from './phase-breakdown.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
+import {
+  isServerSweepPoint,
+  renderServerSweepSection,
+  serverSweepAnswerLine,
+  serverSweepChart,
+} from './server-sweep-report.ts';
 import { stackedBarChart } from './svg-bar-chart.ts';
 import { type LineChartOptions, lineChart } from './svg-chart.ts';
 import { renderHostCpuTable, renderServerMetricsTable, renderTelemetryTable } from './telemetry-table.ts';
@@ -91,7 +97,19 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
         concurrencySweepChart(point),
       );
     }
-    const points = all.filter((p) => !isCapacityPoint(p) && !isConcurrencySweepPoint(p));
+    // Server sweeps (one server per point: MPS, scaling, arguments) answer first as well.
+    const serverSweeps = all.filter(isServerSweepPoint);
+    for (const point of serverSweeps) {
+      if (serverSweeps.length > 1) out.push(`### ${escapeMarkdown(point.test)}`, '');
+      out.push(...renderServerSweepSection(point));
+      addChart(
+        serverSweeps.length > 1 ? `${point.serverSweep.kind}-${slug(point.test)}` : point.serverSweep.kind,
+        serverSweepChart(point),
+      );
+    }
+    const points = all.filter(
+      (p) => !isCapacityPoint(p) && !isConcurrencySweepPoint(p) && !isServerSweepPoint(p),
+    );
     if (points.length === 0) {
       const diff = renderBaselineDiff(all);
       if (diff) out.push(diff);
@@ -156,6 +174,9 @@ function header(results: ResultsFile): string[] {
     ...results.points
       .filter(isConcurrencySweepPoint)
       .map((p) => `- **${escapeMarkdown(p.experiment)}:** ${sweepAnswerLine(p)}`),
+    ...results.points
+      .filter(isServerSweepPoint)
+      .map((p) => `- **${escapeMarkdown(p.experiment)}:** ${serverSweepAnswerLine(p)}`),
     '',
   );
   return lines;

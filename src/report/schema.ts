@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { concurrencySweepResultSchema } from '../capacity/concurrency-sweep.ts';
 import { capacityResultSchema } from '../capacity/result.ts';
+import { serverSweepResultSchema } from '../capacity/server-sweep.ts';
 import { hostCpuSchema, pointTelemetrySchema, serverMetricsSchema } from '../telemetry/schema.ts';
 import { diagnosisSchema } from './diagnosis-schema.ts';
 
@@ -108,6 +109,8 @@ export const pointResultSchema = z.strictObject({
   capacity: capacityResultSchema.optional(),
   /** A concurrency sweep's levels and analysis (runConcurrencySweep); `summary` is then its saturation level's (else the last level's). */
   concurrencySweep: concurrencySweepResultSchema.optional(),
+  /** A server sweep's points and analysis (runServerSweep); `summary` is then its elbow's (else the reference point's). */
+  serverSweep: serverSweepResultSchema.optional(),
   state: z.enum(['passed', 'failed', 'skipped']),
   errors: z.array(z.string()),
 });

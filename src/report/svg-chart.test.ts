@@ -243,4 +243,23 @@ describe('lineChart', () => {
       lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', axis: 'right', points: [] }] }),
     ).toThrow(/secondAxis/);
   });
+
+  it('puts a mark label left of its line where it would run past the plot, else right of it', () => {
+    const svg = render({
+      ...saturation(),
+      xMarks: [
+        { x: 2, label: 'knee 2 req/s' },
+        { x: 60, label: 'elbow 60 req/s' },
+      ],
+    });
+    const marks = select(svg, 'g', 'x-mark').map((g) => {
+      const line = select(g, 'line')[0] as XmlElement;
+      const text = select(g, 'text')[0] as XmlElement;
+      return { line: attr(line, 'x1'), text: attr(text, 'x'), anchor: text.attrs['text-anchor'] ?? 'start' };
+    });
+    expect(marks[0]).toMatchObject({ anchor: 'start' });
+    expect(marks[0]?.text).toBeGreaterThan(marks[0]?.line ?? Number.NaN);
+    expect(marks[1]).toMatchObject({ anchor: 'end' });
+    expect(marks[1]?.text).toBeLessThan(marks[1]?.line ?? Number.NaN);
+  });
 });

@@ -341,7 +341,10 @@ function renderXMark(mark: XMark, x: Scale, plot: Plot): string {
   return [
     '<g class="x-mark">',
     `<line x1="${n(px)}" y1="${n(plot.top)}" x2="${n(px)}" y2="${n(plot.bottom)}" stroke="#555" stroke-width="1.2" stroke-dasharray="3 3"/>`,
-    `<text x="${n(px + 4)}" y="${n(plot.bottom - 8 - 2 * FONT)}" fill="#444" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(mark.label)}</text>`,
+    // The label goes right of the line, or left of it where it would run past the plot.
+    px + 4 + textWidth(mark.label, FONT) > plot.right
+      ? `<text x="${n(px - 4)}" y="${n(plot.bottom - 8 - 2 * FONT)}" text-anchor="end" fill="#444" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(mark.label)}</text>`
+      : `<text x="${n(px + 4)}" y="${n(plot.bottom - 8 - 2 * FONT)}" fill="#444" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(mark.label)}</text>`,
     '</g>',
   ].join('\n');
 }

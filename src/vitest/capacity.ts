@@ -76,7 +76,7 @@ export async function runCapacity(
 
   const rawDir = join('raw', slugify(experiment), slugify(test.name));
   const options: CapacityRunOptions = {
-    runProbe: probeRunner(info, rawDir),
+    runProbe: capacityProbeRunner(info, rawDir),
     onProbe: (p) =>
       console.log(
         `[servebench] ${experiment} › ${test.name}: probe ${p.index} (${p.phase}) at ${Number(p.load.toPrecision(4))} ${unitOf(search.variable)}: ${p.verdict}` +
@@ -145,7 +145,7 @@ async function recordedAnswer(
  * saved, the server's /metrics and the host's CPUs kept on the probe, invalid when a simulated
  * server fell behind its model; the test fails when the server died during it.
  */
-function probeRunner(info: ServerInfo, rawDir: string): ProbeRunner {
+export function capacityProbeRunner(info: ServerInfo, rawDir: string): ProbeRunner {
   let runs = 0;
   return async (profile, probe) => {
     runs += 1;

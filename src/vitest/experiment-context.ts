@@ -12,6 +12,13 @@ export interface ExperimentContext {
   experiment: string;
 }
 
+/** The test an experiment call runs in and its experiment's name (the describe), or an error saying why not. */
+export function currentTest(call: string): Omit<ExperimentContext, 'info'> {
+  const test = TestRunner.getCurrentTest();
+  if (!test) throw new Error(`servebench: ${call} must be called inside a test`);
+  return { test, experiment: test.suite?.name ?? test.file.name };
+}
+
 /** The server and test an experiment call (`runLoad`, `runCapacity`) needs, or an error saying why not. */
 export function experimentContext(server: ServerHandle, call: string): ExperimentContext {
   const info = server.info;
@@ -19,9 +26,7 @@ export function experimentContext(server: ServerHandle, call: string): Experimen
     throw new Error(
       `servebench: the server is not ready; call ${call} inside a test of the describe that called useServer`,
     );
-  const test = TestRunner.getCurrentTest();
-  if (!test) throw new Error(`servebench: ${call} must be called inside a test`);
-  return { info, test, experiment: test.suite?.name ?? test.file.name };
+  return { info, ...currentTest(call) };
 }
 
 /** Fails the test with the server's last log lines when it died during `what`. */
