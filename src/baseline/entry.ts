@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { capacityResultSchema } from '../capacity/result.ts';
+import { capacityResultSchema, objectiveVerdictSchema } from '../capacity/result.ts';
+import { SERVER_SWEEP_KINDS } from '../capacity/server-sweep.ts';
 import { baselineKeySchema, underTestSchema } from '../report/schema.ts';
 
 /** Samples kept per metric: enough for a bootstrap, small enough to diff by eye. */
@@ -83,6 +84,33 @@ export const capacityAnswerSchema = capacityResultSchema.pick({
 });
 
 /**
+ * A server sweep's recorded answer: each point's SLO verdict at the fixed load (with the intervals
+ * it rests on) and, when the sweep searched, its capacity bracket; the elbow it implied. A pull
+ * request's sweep is judged point by point against it (vitest/server-sweep-baseline.ts).
+ */
+export const serverSweepAnswerSchema = z.strictObject({
+  kind: z.enum(SERVER_SWEEP_KINDS),
+  /** The SLO in words: a sweep judged under another SLO is not comparable. */
+  slo: z.string(),
+  /** The fixed load in words (for readers; the key's profile is what identifies it). */
+  load: z.string(),
+  /** `mps` and `arguments`: the least x that, and every x above it, passed; null otherwise. */
+  elbow: z.number().nullable(),
+  points: z.array(
+    z.strictObject({
+      x: z.number(),
+      label: z.string(),
+      slo: z.enum(['pass', 'fail', 'undecided']),
+      objectives: z.array(objectiveVerdictSchema),
+      /** The capacity bracket when the sweep searched each point, else null. */
+      capacity: z
+        .strictObject({ max_passing: z.number().nullable(), min_failing: z.number().nullable() })
+        .nullable(),
+    }),
+  ),
+});
+
+/**
  * The samples agree with the run they were recorded from: one TTFT per completed request (up to
  * MAX_SAMPLES). A baseline with samples cut by hand would judge a run on fewer of them than it had.
  */
@@ -113,19 +141,66 @@ function checkCapacity(e: { capacity?: CapacityAnswer | undefined }, ctx: z.Refi
     });
 }
 
-/** A load point keeps per-request samples; a capacity experiment keeps its answer. */
+/** A recorded server sweep: servebench records one only with points, each x once. */
+function checkServerSweep(e: { serverSweep?: ServerSweepAnswer | undefined }, ctx: z.RefinementCtx): void {
+  const s = e.serverSweep;
+  if (!s) return;
+  if (s.points.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['serverSweep', 'points'],
+      message: 'no points: a server sweep baseline keeps the verdict of every point it ran',
+    });
+  const xs = s.points.map((p) => p.x);
+  const repeated = xs.find((x, i) => xs.indexOf(x) !== i);
+  if (repeated !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['serverSweep', 'points'],
+      message: `x ${repeated} appears twice: a sweep runs each x once`,
+    });
+}
+
+/** The kinds of entry, each in one field: exactly one of them is present. */
+const entryKinds = {
+  samples: 'samples (a load point)',
+  capacity: 'capacity (a capacity experiment)',
+  serverSweep: 'serverSweep (a server sweep)',
+} as const;
+
+/** Exactly one of samples / capacity / serverSweep: the issue names the field at fault. */
+function checkOneKind(e: Partial<Record<keyof typeof entryKinds, unknown>>, ctx: z.RefinementCtx): void {
+  const fields = Object.keys(entryKinds) as Array<keyof typeof entryKinds>;
+  const present = fields.filter((f) => e[f] !== undefined);
+  const kinds = Object.values(entryKinds).join(', ');
+  if (present.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['samples'],
+      message: `missing: an entry holds exactly one of ${kinds}; this one holds none`,
+    });
+  }
+  for (const extra of present.slice(1)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [extra],
+      message: `unexpected beside '${present[0]}': an entry holds exactly one of ${kinds}`,
+    });
+  }
+}
+
+/** A load point keeps per-request samples; a capacity experiment its answer; a server sweep its points' verdicts. */
 export const baselineEntrySchema = z
   .strictObject({
     ...entryShape,
     samples: baselineSamplesSchema.optional(),
     capacity: capacityAnswerSchema.optional(),
+    serverSweep: serverSweepAnswerSchema.optional(),
   })
-  .refine((e) => (e.samples === undefined) !== (e.capacity === undefined), {
-    message: 'an entry holds either samples (a load point) or capacity (a capacity experiment)',
-    path: ['samples'],
-  })
+  .superRefine(checkOneKind)
   .superRefine(checkAgainstSummary)
-  .superRefine(checkCapacity);
+  .superRefine(checkCapacity)
+  .superRefine(checkServerSweep);
 
 export const baselineFileSchema = z.strictObject({
   schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
@@ -155,4 +230,5 @@ export const baselineFileV1Schema = z
 export type BaselineSamples = z.infer<typeof baselineSamplesSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
 export type CapacityAnswer = z.infer<typeof capacityAnswerSchema>;
+export type ServerSweepAnswer = z.infer<typeof serverSweepAnswerSchema>;
 export type BaselineFile = z.infer<typeof baselineFileSchema>;

@@ -20,6 +20,7 @@ import { formatDuration } from './format.ts';
 import { phaseBreakdowns, phaseChart, renderPhaseBreakdown } from './phase-breakdown.ts';
 import { renderPointNotes, renderPointTable } from './point-table.ts';
 import type { PointResult, ResultsFile } from './schema.ts';
+import { serverSweepBaselineLines } from './server-sweep-outcome.ts';
 import {
   isServerSweepPoint,
   renderServerSweepSection,
@@ -101,7 +102,7 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     const serverSweeps = all.filter(isServerSweepPoint);
     for (const point of serverSweeps) {
       if (serverSweeps.length > 1) out.push(`### ${escapeMarkdown(point.test)}`, '');
-      out.push(...renderServerSweepSection(point));
+      out.push(...renderServerSweepSection(point), ...serverSweepBaselineLines(point));
       addChart(
         serverSweeps.length > 1 ? `${point.serverSweep.kind}-${slug(point.test)}` : point.serverSweep.kind,
         serverSweepChart(point),

@@ -17,6 +17,7 @@ import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { ExperimentResult } from './api.ts';
 import { isCapacityResult, matchCapacityBaseline } from './capacity-baseline.ts';
 import { underTestOf } from './experiment-context.ts';
+import { isServerSweepResult, matchServerSweepBaseline } from './server-sweep-baseline.ts';
 import { checkSlo, formatSloTable, type Slo } from './slo.ts';
 
 interface MatcherContext {
@@ -57,6 +58,7 @@ const baselineOptionsSchema = z.strictObject({ tolerance: toleranceSchema.option
 async function toMatchBaseline(this: MatcherContext, received: unknown, options: BaselineOptions = {}) {
   const parsedOptions = parseConfig(baselineOptionsSchema, options ?? {}, 'toMatchBaseline() options');
   if (isCapacityResult(received)) return matchCapacityBaseline(received, this.task?.meta.servebench);
+  if (isServerSweepResult(received)) return matchServerSweepBaseline(received, this.task?.meta.servebench);
   const result = asResult(received);
   if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
   const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
@@ -118,7 +120,7 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
   if (!lookup.entry.samples) {
     throw unusable(
       new BaselineError(
-        `baseline file ${path}: ${entryName} holds a capacity answer, not the load samples this point compares with`,
+        `baseline file ${path}: ${entryName} holds ${lookup.entry.capacity ? 'a capacity answer' : 'a server sweep'}, not the load samples this point compares with`,
         're-record it with `npx vitest run -u`',
       ),
       lookup.entry.underTest,

@@ -21,11 +21,11 @@ import { parseConfig } from '../config/parse.ts';
 import { type ServerSpecInput, serverSpecSchema } from '../config/server-spec.ts';
 import { ConfigError } from '../core/errors.ts';
 import { slugify } from '../core/slug.ts';
-import type { BaselineKey } from '../report/schema.ts';
+import type { BaselineKey, UnderTest } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { type ExperimentProfile, startServer } from './api.ts';
 import { capacityProbeRunner } from './capacity.ts';
-import { assertServerAlive, currentTest, pointMeta } from './experiment-context.ts';
+import { assertServerAlive, currentTest, pointMeta, underTestOf } from './experiment-context.ts';
 import { measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeProfile } from './profile-key.ts';
 
@@ -72,6 +72,8 @@ export interface ServerSweep {
 /** What `runServerSweep` returns: the analysed sweep and where it ran. */
 export interface ServerSweepExperimentResult extends ServerSweepResult {
   key: BaselineKey;
+  /** The reference point's server, as a baseline records what was under test. */
+  underTest: UnderTest;
   experiment: string;
   test: string;
 }
@@ -199,7 +201,9 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     point: test.name,
     hardware: info.hardware,
     model: info.model,
-    profile: `${shape.kind} sweep ${shape.points.map((p) => p.x).join('/')} · ${describeProfile(loadOf(info))}`,
+    // The points are not part of the key: a baseline judges the points it shares with the sweep
+    // and reports those added or removed (vitest/server-sweep-baseline.ts).
+    profile: `${shape.kind} sweep · ${describeProfile(loadOf(info))}`,
   };
   const answer = analysis.points.find((p) => p.x === (analysis.elbow ?? referenceX));
   const answerRun = runs.find((r) => r.x === answer?.x);
@@ -213,7 +217,7 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     rawFile: rawDir,
   });
   test.meta.servebench = { ...meta, serverSweep: analysis };
-  return { ...analysis, key, experiment, test: test.name };
+  return { ...analysis, key, underTest: underTestOf(info), experiment, test: test.name };
 }
 
 /** The capacity search's base profile: the fixed load without its arrival and count. */

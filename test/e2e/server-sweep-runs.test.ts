@@ -5,29 +5,40 @@ import { resultsFileSchema } from '../../src/report/schema.ts';
 import { dirs, vitest } from './helpers/fixture-project.ts';
 
 /**
- * Real Vitest runs of server sweeps (test/e2e/fixture/server-sweep.test.ts) on the simulator, in
- * CI mode: one server per point, started and stopped in turn; results.json holds the sweep,
- * summary.md its answer, table and chart, and raw records are kept per point.
+ * Real Vitest runs of server sweeps (test/e2e/fixture/server-sweep.test.ts) on the simulator: one
+ * server per point, started and stopped in turn; results.json holds the sweep, summary.md its
+ * answer, table and chart, and raw records are kept per point. The MPS sweep is compared with its
+ * baseline (recorded, confirmed in CI, regressed by a slower server, re-recorded with -u).
  */
-const sweepRun = async (sweep: 'mps' | 'scaling') => {
-  const d = await dirs();
-  const run = await vitest({
-    FX_OPTIONS: d.options(),
-    FX_INCLUDE: 'server-sweep.test.ts',
-    FX_SWEEP: sweep,
-    CI: 'true',
-  });
-  expect(run.code, run.out).toBe(0);
+type Dirs = Awaited<ReturnType<typeof dirs>>;
+const sweepRun = async (
+  sweep: 'mps' | 'scaling',
+  d: Dirs,
+  env: Record<string, string> = { CI: 'true' },
+  args: string[] = [],
+) => {
+  const run = await vitest(
+    { FX_OPTIONS: d.options(), FX_INCLUDE: 'server-sweep.test.ts', FX_SWEEP: sweep, ...env },
+    args,
+  );
   const results = resultsFileSchema.parse(
     JSON.parse(await readFile(join(d.results, 'results.json'), 'utf8')),
   );
   const summary = await readFile(join(d.results, 'summary.md'), 'utf8');
-  return { d, results, summary, point: results.points.find((p) => p.state === 'passed') };
+  return { run, results, summary, point: results.points.find((p) => p.serverSweep) };
 };
+const baselineFile = (d: Dirs) =>
+  join(d.baselines, 'mps-experiment', 'least-mps-share-that-holds-the-slo.json');
 
 describe('server sweeps in real Vitest runs (simulator)', () => {
-  it("an MPS sweep finds the elbow, gives ratios to 100 % and keeps each point's evidence", async () => {
-    const { d, point, summary } = await sweepRun('mps');
+  /** Where the MPS sweep recorded its baseline (the first test), for the baseline test. */
+  let mps: Dirs | null = null;
+
+  it("an MPS sweep finds the elbow, gives ratios to 100 %, keeps each point's evidence and records its baseline", async () => {
+    const d = await dirs();
+    const { run, point, summary } = await sweepRun('mps', d, {});
+    expect(run.code, run.out).toBe(0);
+    mps = d;
     const sweep = point?.serverSweep;
     expect(sweep?.elbow).toBe(50);
     expect(sweep?.points.map((p) => [p.x, p.slo])).toEqual([
@@ -56,7 +67,8 @@ describe('server sweeps in real Vitest runs (simulator)', () => {
   });
 
   it('a scaling sweep searches each GPU count and states the efficiency with its interval', async () => {
-    const { point, summary } = await sweepRun('scaling');
+    const { run, point, summary } = await sweepRun('scaling', await dirs());
+    expect(run.code, run.out).toBe(0);
     const sweep = point?.serverSweep;
     expect(sweep?.reference).toBe(1);
     const [one, two] = sweep?.points ?? [];
@@ -75,4 +87,47 @@ describe('server sweeps in real Vitest runs (simulator)', () => {
     );
     expect(summary).toContain('| capacity (req/s) | efficiency |');
   });
+
+  it('the sweep baseline: matched in CI, a slower server regresses with the point named and the file kept, -u re-records', async () => {
+    const d = mps as Dirs;
+    expect(d, 'the first test records the baseline').not.toBeNull();
+    const recorded = await readFile(join(d.results, 'summary.md'), 'utf8');
+    expect(recorded).toContain('🆕 **Baseline:** recorded');
+    const file = await readFile(baselineFile(d), 'utf8');
+    const entry = JSON.parse(file).entries[0];
+    expect(entry.samples).toBeUndefined();
+    expect(entry.serverSweep.elbow).toBe(50);
+    expect(entry.serverSweep.points.map((p: { x: number; slo: string }) => [p.x, p.slo])).toEqual([
+      [10, 'fail'],
+      [50, 'pass'],
+      [100, 'pass'],
+    ]);
+
+    const ci = await sweepRun('mps', d);
+    expect(ci.run.code, ci.run.out).toBe(0);
+    expect(ci.point?.baseline?.status).toBe('matched');
+    expect(ci.point?.baseline?.verdicts.map((v) => v.verdict)).toEqual(['ok', 'ok', 'ok']);
+
+    // Every engine step 3x as long: 50 % of the SMs no longer holds the SLO at the fixed load.
+    const slower = await sweepRun('mps', d, {
+      CI: 'true',
+      FX_SERVER_ARGS: JSON.stringify(['--fault-slowdown', '3']),
+    });
+    expect(slower.run.code, slower.run.out).toBe(1);
+    expect(slower.run.out).toMatch(/server sweep regressed at 50 % \(mps experiment › least MPS share/);
+    expect(slower.run.out).toMatch(
+      /REGRESSED\s+50 %: it passed the SLO at the fixed load when recorded \(attainment [\d.]+ \[[\d.]+, [\d.]+\] vs 0.8\); now it fails: attainment [\d.]+ \[[\d.]+, [\d.]+\] vs 0.8/,
+    );
+    expect(slower.run.out).toMatch(
+      /the elbow moved up, from 50 % to (100 %|none) \(the SLO needs more SMs now\)/,
+    );
+    expect(slower.point?.baseline?.status).toBe('regressed');
+    expect(slower.summary).toContain('❌ **Baseline:** regressed (3 points compared): ❌ regressed at 50 %');
+    expect(await readFile(baselineFile(d), 'utf8')).toBe(file);
+
+    const updated = await sweepRun('mps', d, {}, ['-u']);
+    expect(updated.run.code, updated.run.out).toBe(0);
+    expect(updated.point?.baseline?.status).toBe('updated');
+    expect(await readFile(baselineFile(d), 'utf8')).not.toBe(file);
+  }, 400_000);
 });
