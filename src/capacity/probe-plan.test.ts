@@ -149,4 +149,11 @@ describe('steady window and rates', () => {
     expect(saturatedThroughput(saturated)).toBeCloseTo(100, 9);
     expect(saturatedThroughput(saturated.slice(0, 2))).toBe(0);
   });
+
+  it('takes a run that finished in one wave as served over elapsed time, never as its tiny spread', () => {
+    // 101 alike requests all batched at once: sent at 0, done between 2,000 and 2,010 ms. The 10th-90th
+    // spread (8 ms) would claim 10,000 req/s; what the server showed is 91 requests in 2,009 ms.
+    const oneWave = Array.from({ length: 101 }, (_, i) => record(0, 2000 + 0.1 * i));
+    expect(saturatedThroughput(oneWave)).toBeCloseTo((91 * 1000) / 2009, 9);
+  });
 });

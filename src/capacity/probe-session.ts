@@ -129,8 +129,8 @@ export class ProbeSession {
    * the base profile's maxConcurrency, if any, still caps them), so the server's own queue sets
    * the pace. Its `load` is the throughput T it measured (saturatedThroughput); it is judged for
    * the record but never a bound. Returns T, or null when it stayed invalid. A server that
-   * batches more than minRequests at once is not saturated by it: T is then low and the search
-   * simply steps up further.
+   * batches more than minRequests at once is not saturated by it: T is then a lower bound (what it
+   * served in one wave) and the search steps up from it.
    */
   async saturate(): Promise<number | null> {
     for (let attempt = 0; attempt <= INVALID_RETRIES && this.budgetLeft; attempt++) {

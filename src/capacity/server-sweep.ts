@@ -70,6 +70,29 @@ export const serverSweepPointSchema = z.strictObject({
   telemetry: pointTelemetrySchema.optional(),
 });
 
+/**
+ * Figures published elsewhere for the same study (a seed document, a vendor's table), shown beside
+ * the sweep's own as ratios to the reference point, which carry across hardware; absolute values
+ * are shown too. `note` says why they may differ (the report states where they do).
+ */
+export const publishedSweepSchema = z.strictObject({
+  /** Where the figures come from: "seed 000: RTX 4090 lab baseline". */
+  source: z.string().min(1),
+  note: z.string().optional(),
+  points: z
+    .array(
+      z.strictObject({
+        x: z.number(),
+        requestThroughput: z.number().positive().optional(),
+        meanTtftMs: z.number().positive().optional(),
+        meanItlMs: z.number().positive().optional(),
+      }),
+    )
+    .min(1),
+});
+
+export type PublishedSweep = z.infer<typeof publishedSweepSchema>;
+
 export const serverSweepResultSchema = z.strictObject({
   kind: z.enum(SERVER_SWEEP_KINDS),
   /** The swept variable as tables and charts name it. */
@@ -88,6 +111,8 @@ export const serverSweepResultSchema = z.strictObject({
    */
   elbow: z.number().nullable(),
   elbowNote: z.string().nullable(),
+  /** Published figures for the same study, shown beside these (null when none were given). */
+  published: publishedSweepSchema.nullable(),
 });
 
 export type ServerSweepPoint = z.infer<typeof serverSweepPointSchema>;
@@ -173,7 +198,14 @@ export function findElbow(points: readonly ServerSweepPoint[]): {
 /** The sweep's result: each point's figures, ratios to the reference, efficiency, and the elbow. */
 export function analyzeServerSweep(
   runs: readonly ServerSweepRun[],
-  spec: { kind: ServerSweepKind; xLabel: string; load: string; slo: string | null; reference?: number },
+  spec: {
+    kind: ServerSweepKind;
+    xLabel: string;
+    load: string;
+    slo: string | null;
+    reference?: number;
+    published?: PublishedSweep | null;
+  },
 ): ServerSweepResult {
   const reference =
     spec.reference ??
@@ -230,5 +262,6 @@ export function analyzeServerSweep(
     points,
     elbow,
     elbowNote: note,
+    published: spec.published ?? null,
   };
 }

@@ -131,6 +131,28 @@ describe('server sweep in the report: the answer first', () => {
     expect(chart?.series[0]?.points[1]).toEqual({ x: 4, y: 34, lo: 34, hi: 36 });
   });
 
+  it('says plainly when a GPU count found no load that passed, instead of an efficiency', () => {
+    const runs = [1, 4].map(
+      (x): ServerSweepRun => ({
+        x,
+        label: `${x} GPU${x === 1 ? '' : 's'}`,
+        gpus: x,
+        serverArgs: [],
+        summary: summary(10 * x, 50, 5),
+        slo: 'pass',
+        objectives: [],
+        capacity: (x === 1
+          ? { max_passing: 13.7, min_failing: 14.5, stop_reason: 'precision' }
+          : { max_passing: null, min_failing: 64, stop_reason: 'max-probes' }) as CapacityResult,
+        rawFile: `raw/scaling/${x}.jsonl`,
+      }),
+    );
+    const sweep = analyzeServerSweep(runs, { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null });
+    expect(serverSweepAnswerLine(point(sweep))).toMatch(
+      /^\*\*No scaling efficiency: no load passed the SLO at 4 GPUs\*\* \(.+\); 4 GPUs: 40\.0 req\/s at the common load, 4\.00× 1 GPU\.$/,
+    );
+  });
+
   it('charts ratios with the elbow marked, and summary.md answers first with the chart linked', () => {
     const p = point(mpsSweep());
     const chart = serverSweepChart(p);

@@ -1,4 +1,5 @@
 import type { ServerSweepPoint, ServerSweepResult } from '../capacity/server-sweep.ts';
+import { stopReasonWords } from '../capacity/stop-reasons.ts';
 import { cell, escapeMarkdown } from './escape.ts';
 import { fixed, formatPercent } from './format.ts';
 import type { PointResult } from './schema.ts';
@@ -14,6 +15,7 @@ const NONE = '—';
 const times = (v: number | null) => (v === null ? NONE : `${fixed(v, 2)}×`);
 const ms = (v: number | null) => (v === null ? NONE : fixed(v, v >= 100 ? 0 : 1));
 const rate = (v: number) => fixed(v, v >= 100 ? 0 : v >= 10 ? 1 : 2);
+const divide = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 const labelOf = (s: ServerSweepResult, x: number) => s.points.find((p) => p.x === x)?.label ?? String(x);
 
 /** The capacity a point holds, as tables print it: "13.6 [13.6, 14.2]", "≥ 13.6", "none". */
@@ -55,12 +57,18 @@ export function serverSweepAnswerLine(point: ServerSweepReportPoint): string {
   const refLabel = escapeMarkdown(labelOf(s, s.reference));
   if (s.kind === 'scaling') {
     const top = s.points.at(-1);
-    if (!top?.capacity || top.capacity.max_passing === null || !ref?.capacity?.max_passing) {
-      const slowest = s.points[0];
-      return top && slowest && top.ratios.throughput !== null
-        ? `**${escapeMarkdown(top.label)}: ${rate(top.requestThroughput)} req/s at the common load, ${times(top.ratios.throughput)} ${refLabel}** (no capacity search: efficiency needs one per point).`
-        : '**No scaling figure**: the points have no capacity answer to compare.';
+    if (!top) return '**No scaling figure**: the sweep has no points.';
+    const atLoad = `${rate(top.requestThroughput)} req/s at the common load, ${times(top.ratios.throughput)} ${refLabel}`;
+    if (!top.capacity || !ref?.capacity) {
+      return `**${escapeMarkdown(top.label)}: ${atLoad}** (no capacity search: efficiency needs one per point).`;
     }
+    const unanswered = [ref, top].filter((p) => p.capacity?.max_passing == null);
+    if (unanswered.length > 0) {
+      const which = unanswered.map((p) => escapeMarkdown(p.label)).join(' and ');
+      return `**No scaling efficiency: no load passed the SLO at ${which}** (${stopReasonWords[unanswered[0]?.capacity?.stop_reason ?? 'max-probes']}); ${escapeMarkdown(top.label)}: ${atLoad}.`;
+    }
+    if (!top.capacity.max_passing || !ref.capacity.max_passing)
+      return `**${escapeMarkdown(top.label)}: ${atLoad}**.`;
     return `**${escapeMarkdown(top.label)} hold ${rate(top.capacity.max_passing)} req/s under the SLO, ${fixed(top.capacity.max_passing / ref.capacity.max_passing, 2)}× ${refLabel}: scaling efficiency ${efficiencyCell(top)}** (capacity per ${escapeMarkdown(s.xLabel)} against ${refLabel}; the interval from both capacity brackets).`;
   }
   const slo = s.slo === null ? '' : ` (${escapeMarkdown(s.slo)} at ${escapeMarkdown(s.load)})`;
@@ -116,10 +124,71 @@ export function serverSweepTable(s: ServerSweepResult): string {
   return [header, align, ...rows].map((r) => `| ${r.map((x) => cell(x)).join(' | ')} |`).join('\n');
 }
 
+/** Published and measured differ "notably" beyond this share (of the published ratio). */
+const NOTABLE = 0.15;
+
+/**
+ * The published figures beside the sweep's own: each metric as a ratio to the reference point
+ * (ratios carry across hardware and simulation; absolute values do not), then where the two
+ * differ by more than 15 % and the published note on why.
+ */
+export function publishedComparison(s: ServerSweepResult, simulated: boolean): string[] {
+  const pub = s.published;
+  if (!pub) return [];
+  const ref = labelOf(s, s.reference);
+  const pubRef = pub.points.find((p) => p.x === s.reference);
+  const ours = simulated ? 'ours (simulated)' : 'ours';
+  const metrics = [
+    { name: 'mean TTFT', pick: (p: { meanTtftMs?: number | null }) => p.meanTtftMs ?? null },
+    { name: 'mean ITL', pick: (p: { meanItlMs?: number | null }) => p.meanItlMs ?? null },
+    { name: 'req/s', pick: (p: { requestThroughput?: number | null }) => p.requestThroughput ?? null },
+  ];
+  const header = [
+    escapeMarkdown(s.xLabel),
+    ...metrics.flatMap((m) => [`${m.name} published (× ${ref})`, `${m.name} ${ours} (× ${ref})`]),
+  ];
+  const differences: string[] = [];
+  const rows = pub.points
+    .toSorted((a, b) => a.x - b.x)
+    .map((pp) => {
+      const mine = s.points.find((p) => p.x === pp.x);
+      const mineRef = s.points.find((p) => p.x === s.reference);
+      const cells = metrics.flatMap((m) => {
+        const theirs = divide(m.pick(pp), pubRef ? m.pick(pubRef) : null);
+        const measured = mine && mineRef ? divide(m.pick(mine), m.pick(mineRef)) : null;
+        if (theirs !== null && measured !== null && Math.abs(measured / theirs - 1) > NOTABLE)
+          differences.push(
+            `${m.name} at ${labelOf(s, pp.x)}: ${times(measured)} vs ${times(theirs)} published`,
+          );
+        const abs = (v: number | null) => (v === null ? '' : ` (${fixed(v, v >= 100 ? 0 : 2)})`);
+        return [`${times(theirs)}${abs(m.pick(pp))}`, `${times(measured)}${abs(mine ? m.pick(mine) : null)}`];
+      });
+      return [escapeMarkdown(labelOf(s, pp.x)), ...cells];
+    });
+  const align = header.map((_, i) => (i === 0 ? '---' : '--:'));
+  const out = [
+    `**Beside the published figures** (${escapeMarkdown(pub.source)}; ratios to ${escapeMarkdown(ref)}, absolute values in parentheses):`,
+    '',
+    ...[header, align, ...rows].map((r) => `| ${r.map((x) => cell(x)).join(' | ')} |`),
+    '',
+    differences.length === 0
+      ? `Every ratio is within ${formatPercent(NOTABLE, 0)} of the published one.`
+      : `Where they differ by more than ${formatPercent(NOTABLE, 0)}: ${escapeMarkdown(differences.join('; '))}.`,
+  ];
+  if (pub.note) out.push('', `Why they may differ: ${escapeMarkdown(pub.note)}`);
+  return [...out, ''];
+}
+
 /** The sweep's section: the answer, the table, then the points that need a reader's attention. */
 export function renderServerSweepSection(point: ServerSweepReportPoint): string[] {
   const s = point.serverSweep;
-  const out = [serverSweepAnswerLine(point), '', serverSweepTable(s), ''];
+  const out = [
+    serverSweepAnswerLine(point),
+    '',
+    serverSweepTable(s),
+    '',
+    ...publishedComparison(s, point.simulated),
+  ];
   const notes = s.points
     .filter((p) => !p.valid)
     .map((p) => `- ⚠️ ${escapeMarkdown(p.label)} is invalid: ${escapeMarkdown(p.invalidReasons.join('; '))}`);

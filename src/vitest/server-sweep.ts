@@ -6,6 +6,8 @@ import { judgeProbe } from '../capacity/judge.ts';
 import {
   analyzeServerSweep,
   defaultReference,
+  type PublishedSweep,
+  publishedSweepSchema,
   SERVER_SWEEP_KINDS,
   type ServerSweepResult,
   type ServerSweepRun,
@@ -49,6 +51,7 @@ const sweepShape = z.strictObject({
   load: z.record(z.string(), z.unknown(), { error: 'must be the load profile every point runs' }),
   slo: z.unknown().optional(),
   capacity: z.strictObject({ search: z.unknown().optional() }).optional(),
+  published: publishedSweepSchema.optional(),
 });
 
 /** A server sweep in a suite: the servers, the load each runs, and what to judge. */
@@ -67,6 +70,8 @@ export interface ServerSweep {
   capacity?: { search?: CapacitySearchInput };
   /** x of the point ratios are relative to (default: 100 % for mps, the fewest GPUs for scaling, else the first). */
   reference?: number;
+  /** Figures published for the same study, shown beside the sweep's own (ratios to the reference). */
+  published?: PublishedSweep;
 }
 
 /** What `runServerSweep` returns: the analysed sweep and where it ran. */
@@ -118,6 +123,27 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
       `use one of ${shape.points.map((p) => p.x).join(', ')}`,
     );
   }
+  const referenceX =
+    shape.reference ??
+    defaultReference(
+      shape.kind,
+      shape.points.map((p) => p.x),
+    );
+  const published = shape.published;
+  if (published) {
+    const xs = new Set(shape.points.map((p) => p.x));
+    const stray = published.points.find((p) => !xs.has(p.x));
+    if (stray)
+      throw new ConfigError(
+        `invalid server sweep: published.points: x ${stray.x} is not a point of the sweep`,
+        `publish figures for the sweep's points: ${[...xs].join(', ')}`,
+      );
+    if (!published.points.some((p) => p.x === referenceX))
+      throw new ConfigError(
+        `invalid server sweep: published.points: needs the reference point (x ${referenceX}): the figures are compared as ratios to it`,
+        `add the published figures at x ${referenceX}, or set reference to a point they have`,
+      );
+  }
   // The load is checked once, against a placeholder URL, before any server starts.
   const loadOf = (info: Pick<ServerInfo, 'url' | 'model'>): LoadProfile =>
     parseConfig(
@@ -131,12 +157,6 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
   const rawDir = join('raw', slugify(experiment), slugify(test.name));
   const runs: ServerSweepRun[] = [];
   let referenceInfo: ServerInfo | null = null;
-  const referenceX =
-    shape.reference ??
-    defaultReference(
-      shape.kind,
-      shape.points.map((p) => p.x),
-    );
   for (const [i, point] of shape.points.entries()) {
     const label = point.label ?? defaultLabel(shape.kind, point.x);
     const server = await startServer(specs[i]);
@@ -194,6 +214,7 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     load: describeProfile(loadCheck).split(' · #')[0] ?? '',
     slo: slo ? describeSlo(slo) : null,
     reference: referenceX,
+    published: published ?? null,
   });
   const info = referenceInfo as ServerInfo;
   const key: BaselineKey = {

@@ -1,31 +1,50 @@
-import { runLoad, useServer } from 'servebench';
+import { runServerSweep } from 'servebench';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Scaling across GPUs with data parallelism (seed 003): the same offered loads against one GPU
- * and against four. One GPU saturates; four keep up at rates past the single GPU's knee.
+ * Does a second, third, fourth GPU pay off? Seed 003, experiment 2: Llama-3.1-8B with vLLM's data
+ * parallelism on 1 and 4 GPUs, one server per configuration (each stopped before the next starts).
+ * Each is searched for the largest Poisson rate at which 95 % of requests get their first token
+ * within 200 ms and stream at 50 ms per token (saturation.test.ts's SLO); the answer is the scaling
+ * efficiency cap_4 / (4 x cap_1) with the interval both capacity brackets allow. The common load
+ * is the seed's heaviest, 60 req/s, where one GPU saturates and four keep up; the seed's
+ * throughputs there are shown beside ours.
  */
-const rates = [10, 20, 40, 60];
-const profile = (rate: number) =>
-  ({
-    arrival: { kind: 'poisson', rate },
-    requests: Math.round(rate * 4),
-    dataset: { name: 'random', input_len: 1024, output_len: 128 },
-    ignoreEos: true,
-  }) as const;
-
-for (const gpus of [1, 4]) {
-  describe(`scaling: Llama-3.1-8B, data parallel on ${gpus} GPU(s)`, () => {
-    const server = useServer({
-      model: 'meta-llama/Llama-3.1-8B-Instruct',
-      gpus,
-      simGpu: 'H100',
-      args: ['--data-parallel-size', String(gpus), '--max-num-seqs', '48'],
+describe('scaling: Llama-3.1-8B, data parallel on 1 and 4 H100s', () => {
+  it('capacity under the SLO per GPU count', async () => {
+    const sweep = await runServerSweep({
+      kind: 'scaling',
+      points: [1, 4].map((gpus) => ({
+        x: gpus,
+        server: {
+          model: 'meta-llama/Llama-3.1-8B-Instruct',
+          gpus,
+          simGpu: 'H100',
+          args: ['--data-parallel-size', String(gpus), '--max-num-seqs', '48'],
+        },
+      })),
+      load: {
+        arrival: { kind: 'poisson', rate: 60 },
+        requests: 180,
+        dataset: { name: 'random', input_len: 1024, output_len: 128 },
+        ignoreEos: true,
+      },
+      slo: { goodput: { ttft: 200, tpot: 50 }, attainment: 0.95 },
+      capacity: { search: { precision: 0.15, maxProbes: 8, maxRequests: 300 } },
+      published: {
+        source: 'seed 003: vLLM data parallel, 1 vs 4 GPUs, throughput at 60 req/s offered',
+        note:
+          'the seed drove real GPUs from one Python client and reports 34 req/s on four GPUs with "no clear ' +
+          'saturation": its client, not the GPUs, may have capped it; ours is servebench’s simulator.',
+        points: [
+          { x: 1, requestThroughput: 13.7 },
+          { x: 4, requestThroughput: 34 },
+        ],
+      },
     });
-
-    it.each(rates)('%i req/s offered', async (rate) => {
-      const result = await runLoad(server, profile(rate), { x: rate, xLabel: 'offered req/s' });
-      await expect(result).toMatchBaseline();
-    });
+    const [one, four] = sweep.points;
+    expect(one?.capacity?.max_passing).toBeGreaterThan(0);
+    // Four data-parallel GPUs hold well over twice one GPU's load (the seed saw 2.5x).
+    expect(four?.efficiency?.value).toBeGreaterThan(0.5);
   });
-}
+});
