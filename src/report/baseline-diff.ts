@@ -66,7 +66,7 @@ export function renderBaselineDiff(points: readonly PointResult[]): string {
   if (total > 0) {
     const parts = [`❌ ${count('regressed')} regressed`, `✅ ${count('improved')} improved`];
     const unsure = count('insufficient-samples');
-    if (unsure > 0) parts.push(`⚠️ ${unsure} not judged (the run is too short for them)`);
+    if (unsure > 0) parts.push(`⚠️ ${unsure} not judged (too few samples, or undecided: see each note)`);
     out.push(
       `${total} metric comparison${total === 1 ? '' : 's'} on ${compared.length} point${compared.length === 1 ? '' : 's'}: ${parts.join(', ')}; the rest within tolerance or noise.`,
       '',
@@ -82,7 +82,10 @@ export function renderBaselineDiff(points: readonly PointResult[]): string {
       const value = (x: number) => `${formatMetric(v.metric, x)}${unit ? ` ${unit}` : ''}`;
       const row = [
         escapeMarkdown(test),
-        `${metricLabel(v.metric)} ${code(v.metric)}`,
+        // A metric without a label of its own (a sweep point's objective) is named once.
+        metricLabel(v.metric) === v.metric
+          ? escapeMarkdown(v.metric)
+          : `${metricLabel(v.metric)} ${code(v.metric)}`,
         value(v.baseline),
         value(v.current),
         formatChange(v.change),

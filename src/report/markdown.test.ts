@@ -226,6 +226,31 @@ describe('renderMarkdown', () => {
     expect(section(markdown, 'scaling')).not.toContain('Baseline comparison');
   });
 
+  it('names a metric without a label of its own once, and says why a comparison was not judged', () => {
+    const results = sample();
+    const point = results.points.find((p) => p.experiment === 'saturation' && p.baseline);
+    if (!point?.baseline) throw new Error('the sample has no compared saturation point');
+    point.baseline.verdicts = [
+      {
+        metric: '50 %: attainment',
+        direction: 'higher-is-better',
+        baseline: 1,
+        current: 0.93,
+        change: -0.07,
+        ci: null,
+        tolerance: 0,
+        verdict: 'insufficient-samples',
+        note: 'undecided now (attainment 0.93 [0.84, 0.96] vs 0.9): not a regression',
+      },
+    ];
+    const saturation = section(renderMarkdown(results).markdown, 'saturation');
+    expect(saturation).toContain('⚠️ 1 not judged (too few samples, or undecided: see each note)');
+    const diff = saturation.slice(saturation.indexOf('### Baseline comparison'));
+    const row = diff.split('\n').find((line) => line.includes('50 %: attainment'));
+    expect(row).toContain(`| ${point.test} | 50 %: attainment |`);
+    expect(saturation).not.toContain('`50 %: attainment`');
+  });
+
   it('draws the saturation and decode-latency charts for swept experiments and links them', () => {
     const { markdown, charts } = renderMarkdown(sample());
     expect(charts.map((c) => c.file)).toEqual([
