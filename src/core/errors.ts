@@ -52,6 +52,17 @@ export class ServebenchError extends Error {
   }
 }
 
+/**
+ * Puts a ServebenchError's hint into its message, for places that print only the message and
+ * stack (Vitest's start-up errors); other errors pass through unchanged.
+ */
+export function inlineHint(error: unknown): unknown {
+  if (error instanceof ServebenchError && error.hint && !error.message.includes('\nhint: ')) {
+    error.message = `${error.message}\nhint: ${error.hint}`;
+  }
+  return error;
+}
+
 /** Bad user input (flags, profiles, files). `hint` says what to do about it. */
 export class ConfigError extends ServebenchError {
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {

@@ -3,7 +3,7 @@ import { BaselineError } from '../baseline/store.ts';
 import { unwritableReason } from '../core/write-atomic.ts';
 import { ResultsError } from '../report/errors.ts';
 import type { ReportMode } from './report-mode.ts';
-import type { UpdateMode } from './run-context.ts';
+import type { UpdateMode } from './update-mode.ts';
 
 const HINT = (option: string) =>
   `point the servebench() option ${option} at a directory this process can write to (checked before any load runs)`;

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { toleranceSchema } from '../baseline/tolerance.ts';
 import { parseConfig } from '../config/parse.ts';
 import { type PluginOptionsInput, pluginOptionsSchema } from '../config/plugin-options.ts';
+import { inlineHint } from '../core/errors.ts';
 import { leasedPool } from '../pool/leased-pool.ts';
 import { modulePath } from '../runtime/module-path.ts';
 import { checkOutputDirs } from './output-dirs.ts';
 import { reportMode } from './report-mode.ts';
 import { ServebenchReporter } from './reporter.ts';
 import { outputDirs, RunContext } from './run-context.ts';
+import { updateModeOf } from './update-mode.ts';
 
 /** Model loads and long sweeps: Vitest's 5 s defaults would cut every experiment short. */
 const EXPERIMENT_TIMEOUT_MS = 60 * 60 * 1000;
@@ -57,21 +59,25 @@ export function servebench(input: PluginOptionsInput = {}): Plugin {
       };
     },
     async configureVitest({ vitest }) {
-      const mode = reportMode(vitest.config);
-      if (mode !== 'merge' && contextError) throw contextError;
-      const ctx = mode === 'merge' ? null : context;
-      const update = vitest.config.snapshotOptions.updateSnapshot;
-      const updateMode = update === 'all' ? 'all' : update === 'none' ? 'none' : 'new';
-      if (ctx) ctx.updateMode = updateMode;
-      if (context) vitest.onClose(() => context?.close());
-      // Before any test runs: a results or baselines directory that cannot be written fails now,
-      // not after the run, when the report would be lost.
-      await checkOutputDirs(outputDirs(options, root), mode, updateMode);
-      // Reporters are a root-level setting (a project's own are ignored), and configureVitest runs
-      // before Vitest builds them from the root config: add ours there.
-      const reporters = vitest.config.reporters as unknown[];
-      if (!reporters.some((r) => r instanceof ServebenchReporter))
-        reporters.push(new ServebenchReporter({ mode, context: ctx, ...outputDirs(options, root) }));
+      // Vitest prints a start-up error's message and stack only: the hint goes into the message.
+      try {
+        const mode = reportMode(vitest.config);
+        if (mode !== 'merge' && contextError) throw contextError;
+        const ctx = mode === 'merge' ? null : context;
+        const updateMode = updateModeOf(vitest.config);
+        if (ctx) ctx.updateMode = updateMode;
+        if (context) vitest.onClose(() => context?.close());
+        // Before any test runs: a results or baselines directory that cannot be written fails now,
+        // not after the run, when the report would be lost.
+        await checkOutputDirs(outputDirs(options, root), mode, updateMode);
+        // Reporters are a root-level setting (a project's own are ignored), and configureVitest runs
+        // before Vitest builds them from the root config: add ours there.
+        const reporters = vitest.config.reporters as unknown[];
+        if (!reporters.some((r) => r instanceof ServebenchReporter))
+          reporters.push(new ServebenchReporter({ mode, context: ctx, ...outputDirs(options, root) }));
+      } catch (error) {
+        throw inlineHint(error);
+      }
     },
   };
 }

@@ -15,8 +15,7 @@ import { UrlTarget } from '../targets/url-target.ts';
 import { detectGpus, type GpuInfo } from '../telemetry/nvidia-smi.ts';
 import { Broker } from './broker.ts';
 import type { RunStamp } from './meta.ts';
-
-export type UpdateMode = 'all' | 'new' | 'none';
+import type { UpdateMode } from './update-mode.ts';
 
 /**
  * Everything the plugin owns in Vitest's main process: the chosen target, GPU slots and leases,
