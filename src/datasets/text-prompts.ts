@@ -10,7 +10,7 @@ const MAX_ADJUSTMENTS = 10;
  * Common English words, each one token (with its leading space) in the usual BPE vocabularies:
  * the text of a chat prompt when the server cannot decode token IDs.
  */
-const WORDS = (
+export const ONE_TOKEN_WORDS = (
   'the of and to in is you that it he was for on are as with his they at be this have from or one had ' +
   'by word but not what all were we when your can said there use an each which she do how their if will ' +
   'up other about out many then them these so some her would make like him into time has look two more ' +
@@ -157,7 +157,10 @@ async function fitLength<T>(
 }
 
 function pickWords(rng: Rng, count: number): string[] {
-  return Array.from({ length: count }, () => WORDS[rng.int(0, WORDS.length - 1)] as string);
+  return Array.from(
+    { length: count },
+    () => ONE_TOKEN_WORDS[rng.int(0, ONE_TOKEN_WORDS.length - 1)] as string,
+  );
 }
 
 /** The vocabulary bound for lengthening prompts of a dataset without a `vocab_size`: past its largest ID. */

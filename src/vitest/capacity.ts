@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { BaselineEntry } from '../baseline/entry.ts';
 import { BaselineError, baselinePath, lookupEntry, withHint } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
@@ -127,16 +128,24 @@ function answerProbe(result: CapacityResult) {
   return result.probes.findLast((p) => p.verdict === 'pass' && p.load === result.max_passing);
 }
 
-/** The recorded capacity answer for this key, if a baseline holds one. */
-async function recordedAnswer(
-  key: BaselineKey,
-): Promise<{ max_passing: number | null; min_failing: number | null } | null> {
+/**
+ * The baseline entry recorded for this key, which a pull request confirms instead of searching
+ * again; none under `-u`, which searches and re-records.
+ */
+export async function recordedEntry(key: BaselineKey): Promise<BaselineEntry | null> {
   if (process.env.SERVEBENCH_UPDATE === 'all') return null;
   const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
   const lookup = await lookupEntry(baselinePath(dir, key), key, 'new').catch((error: unknown) => {
     throw error instanceof BaselineError ? withHint(error) : error;
   });
-  const capacity = lookup.entry?.capacity;
+  return lookup.entry ?? null;
+}
+
+/** The recorded capacity answer for this key, if a baseline holds one. */
+async function recordedAnswer(
+  key: BaselineKey,
+): Promise<{ max_passing: number | null; min_failing: number | null } | null> {
+  const capacity = (await recordedEntry(key))?.capacity;
   return capacity ? { max_passing: capacity.max_passing, min_failing: capacity.min_failing } : null;
 }
 

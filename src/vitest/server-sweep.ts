@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describeSlo } from '../capacity/describe-slo.ts';
-import { findCapacity } from '../capacity/find-capacity.ts';
+import { confirmAnswer, findCapacity } from '../capacity/find-capacity.ts';
 import { judgeProbe } from '../capacity/judge.ts';
+import type { CapacityProbe, CapacityResult } from '../capacity/result.ts';
 import {
   analyzeServerSweep,
   defaultReference,
@@ -26,7 +27,7 @@ import { slugify } from '../core/slug.ts';
 import type { BaselineKey, UnderTest } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { type ExperimentProfile, startServer } from './api.ts';
-import { capacityProbeRunner } from './capacity.ts';
+import { capacityProbeRunner, recordedEntry } from './capacity.ts';
 import { assertServerAlive, currentTest, pointMeta, underTestOf } from './experiment-context.ts';
 import { measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeProfile } from './profile-key.ts';
@@ -50,7 +51,9 @@ const sweepShape = z.strictObject({
     }),
   load: z.record(z.string(), z.unknown(), { error: 'must be the load profile every point runs' }),
   slo: z.unknown().optional(),
-  capacity: z.strictObject({ search: z.unknown().optional() }).optional(),
+  capacity: z
+    .strictObject({ search: z.unknown().optional(), gate: z.enum(['confirm', 'search']).optional() })
+    .optional(),
   published: publishedSweepSchema.optional(),
 });
 
@@ -66,8 +69,13 @@ export interface ServerSweep {
   load: ExperimentProfile;
   /** Judges the fixed load (attainment and percentile objectives, with intervals): sets the elbow. */
   slo?: CapacitySloInput;
-  /** Also search each point's capacity under `slo` (required then): sets scaling efficiency. */
-  capacity?: { search?: CapacitySearchInput };
+  /**
+   * Also search each point's capacity under `slo` (required then): sets scaling efficiency. With a
+   * recorded baseline (and no `-u`), `gate: 'confirm'` (the default) only confirms each point's
+   * recorded bracket, as `runCapacity` does (a probe or two instead of a search); `search` always
+   * searches. SERVEBENCH_CAPACITY=search overrides it.
+   */
+  capacity?: { search?: CapacitySearchInput; gate?: 'confirm' | 'search' };
   /** x of the point ratios are relative to (default: 100 % for mps, the fewest GPUs for scaling, else the first). */
   reference?: number;
   /** Figures published for the same study, shown beside the sweep's own (ratios to the reference). */
@@ -153,6 +161,20 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     );
   const loadCheck = loadOf({ url: 'http://127.0.0.1:1', model: 'model' });
 
+  const keyOf = (info: ServerInfo): BaselineKey => ({
+    experiment,
+    point: test.name,
+    hardware: info.hardware,
+    model: info.model,
+    // The points are not part of the key: a baseline judges the points it shares with the sweep
+    // and reports those added or removed (vitest/server-sweep-baseline.ts).
+    profile: `${shape.kind} sweep · ${describeProfile(loadOf(info))}`,
+  });
+  const gate = process.env.SERVEBENCH_CAPACITY === 'search' ? 'search' : (shape.capacity?.gate ?? 'confirm');
+  // The recorded brackets a pull request confirms instead of searching (looked up once a server
+  // says which hardware this is).
+  let recorded: Map<number, { max_passing: number | null; min_failing: number | null }> | null = null;
+
   const resultsDir = resultsDirOf();
   const rawDir = join('raw', slugify(experiment), slugify(test.name));
   const runs: ServerSweepRun[] = [];
@@ -171,16 +193,22 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
       await assertServerAlive(info, `the load of ${label}`);
       const measured = run.result.records.filter((r) => !r.warmup);
       const sloJudged = slo ? judgeProbe(measured, slo, confidence) : null;
-      const capacity =
-        slo && search
-          ? await findCapacity(profileBase(profile), slo, search, {
-              runProbe: capacityProbeRunner(info, join(rawDir, `${shape.kind}-${slugify(label)}-capacity`)),
-              onProbe: (p) =>
-                console.log(
-                  `[servebench] ${experiment} › ${test.name}: ${label}: probe ${p.index} (${p.phase}) at ${Number(p.load.toPrecision(4))}: ${p.verdict}`,
-                ),
-            })
-          : null;
+      let capacity: CapacityResult | null = null;
+      if (slo && search) {
+        recorded ??= gate === 'confirm' ? await recordedBrackets(keyOf(info)) : new Map();
+        const options = {
+          runProbe: capacityProbeRunner(info, join(rawDir, `${shape.kind}-${slugify(label)}-capacity`)),
+          onProbe: (p: CapacityProbe) =>
+            console.log(
+              `[servebench] ${experiment} › ${test.name}: ${label}: probe ${p.index} (${p.phase}) at ${Number(p.load.toPrecision(4))}: ${p.verdict}`,
+            ),
+        };
+        const bracket = recorded.get(point.x);
+        capacity =
+          bracket && bracket.max_passing !== null
+            ? await confirmAnswer(profileBase(profile), slo, search, bracket, options)
+            : await findCapacity(profileBase(profile), slo, search, options);
+      }
       runs.push({
         x: point.x,
         label,
@@ -217,15 +245,7 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     published: published ?? null,
   });
   const info = referenceInfo as ServerInfo;
-  const key: BaselineKey = {
-    experiment,
-    point: test.name,
-    hardware: info.hardware,
-    model: info.model,
-    // The points are not part of the key: a baseline judges the points it shares with the sweep
-    // and reports those added or removed (vitest/server-sweep-baseline.ts).
-    profile: `${shape.kind} sweep · ${describeProfile(loadOf(info))}`,
-  };
+  const key = keyOf(info);
   const answer = analysis.points.find((p) => p.x === (analysis.elbow ?? referenceX));
   const answerRun = runs.find((r) => r.x === answer?.x);
   const meta = pointMeta({ info, test, experiment }, key, {
@@ -245,4 +265,12 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
 function profileBase(profile: LoadProfile) {
   const { arrival: _arrival, requests: _requests, durationS: _durationS, ...base } = profile;
   return base;
+}
+
+/** Each point's recorded capacity bracket in the baseline for this key (none under `-u`). */
+async function recordedBrackets(
+  key: BaselineKey,
+): Promise<Map<number, { max_passing: number | null; min_failing: number | null }>> {
+  const points = (await recordedEntry(key))?.serverSweep?.points ?? [];
+  return new Map(points.flatMap((p) => (p.capacity ? [[p.x, p.capacity] as const] : [])));
 }

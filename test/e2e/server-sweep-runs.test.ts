@@ -66,8 +66,9 @@ describe('server sweeps in real Vitest runs (simulator)', () => {
     ]);
   });
 
-  it('a scaling sweep searches each GPU count and states the efficiency with its interval', async () => {
-    const { run, point, summary } = await sweepRun('scaling', await dirs());
+  it('a scaling sweep searches each GPU count, states the efficiency with its interval, and CI only confirms it', async () => {
+    const d = await dirs();
+    const { run, point, summary } = await sweepRun('scaling', d, {});
     expect(run.code, run.out).toBe(0);
     const sweep = point?.serverSweep;
     expect(sweep?.reference).toBe(1);
@@ -86,6 +87,16 @@ describe('server sweeps in real Vitest runs (simulator)', () => {
       /\*\*2 GPUs hold [\d.]+ req\/s under the SLO, [\d.]+× 1 GPU: scaling efficiency \d+%/,
     );
     expect(summary).toContain('| capacity (req/s) | efficiency |');
+
+    // In CI each point confirms its recorded bracket (confirm probes only, extended when undecided)
+    // instead of searching again.
+    const ci = await sweepRun('scaling', d);
+    expect(ci.run.code, ci.run.out).toBe(0);
+    for (const p of ci.point?.serverSweep?.points ?? []) {
+      expect(p.capacity?.mode, p.label).toBe('confirm');
+      expect(new Set(p.capacity?.probes.map((probe) => probe.phase)), p.label).toEqual(new Set(['confirm']));
+    }
+    expect(ci.point?.baseline?.status).toBe('matched');
   });
 
   it('the sweep baseline: matched in CI, a slower server regresses with the point named and the file kept, -u re-records', async () => {
