@@ -30,16 +30,22 @@ async function committedKeys(): Promise<string[]> {
 describe('baseline key: only what shapes the load', () => {
   it('keeps the keys of the committed baselines (the suites’ profiles)', async () => {
     const keys = await committedKeys();
-    // suites/scaling and suites/mps
-    for (const rate of [10, 20, 40, 60])
-      expect(keys).toContain(
-        describeProfile(profile({ arrival: { kind: 'poisson', rate }, requests: rate * 4 })),
-      );
-    const mps = profile({
-      arrival: { kind: 'poisson', rate: 4 },
-      dataset: { name: 'sharegpt', path: 'fixtures/sharegpt-small.json' },
+    // suites/scaling and suites/mps (server sweeps: the kind, then the fixed load every point runs)
+    const scaling = profile({
+      arrival: { kind: 'poisson', rate: 60 },
+      requests: 180,
+      ignoreEos: true,
     });
-    expect(keys).toContain(describeProfile(mps));
+    expect(keys).toContain(`scaling sweep · ${describeProfile(scaling)}`);
+    const mps = profile({
+      model: 'Qwen/Qwen2.5-1.5B-Instruct',
+      arrival: { kind: 'poisson', rate: 4 },
+      requests: 100,
+      seed: 14,
+      dataset: { name: 'jsonl', path: 'fixtures/sharegpt-like-seed000.jsonl', shuffle: false },
+      ignoreEos: true,
+    });
+    expect(keys).toContain(`mps sweep · ${describeProfile(mps)}`);
     // suites/saturation
     const base = probeBaseSchema.parse({
       baseUrl: 'http://127.0.0.1:8000',
