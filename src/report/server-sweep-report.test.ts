@@ -149,8 +149,43 @@ describe('server sweep in the report: the answer first', () => {
     );
     const sweep = analyzeServerSweep(runs, { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null });
     expect(serverSweepAnswerLine(point(sweep))).toMatch(
-      /^\*\*No scaling efficiency: no load passed the SLO at 4 GPUs\*\* \(.+\); 4 GPUs: 40\.0 req\/s at the common load, 4\.00× 1 GPU\.$/,
+      /^\*\*No scaling efficiency\*\* \(no load passed the SLO at 4 GPUs: .+\); 4 GPUs: 40\.0 req\/s at the common load, 4\.00× 1 GPU\.$/,
     );
+  });
+
+  it('a confirmation left undecided says so, with the recorded capacity it probed', () => {
+    const runs = [1, 4].map(
+      (x): ServerSweepRun => ({
+        x,
+        label: `${x} GPU${x === 1 ? '' : 's'}`,
+        gpus: x,
+        serverArgs: [],
+        summary: summary(10 * x, 50, 5),
+        slo: 'pass',
+        objectives: [],
+        capacity: (x === 1
+          ? {
+              mode: 'confirm',
+              max_passing: null,
+              min_failing: null,
+              stop_reason: 'unresolved',
+              probes: [{ load: 11.28 }],
+            }
+          : {
+              mode: 'confirm',
+              max_passing: 58.7,
+              min_failing: 67.2,
+              stop_reason: 'confirmed',
+              probes: [{ load: 58.7 }],
+            }) as CapacityResult,
+        rawFile: `raw/scaling/${x}.jsonl`,
+      }),
+    );
+    const sweep = analyzeServerSweep(runs, { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null });
+    expect(serverSweepAnswerLine(point(sweep))).toBe(
+      '**No scaling efficiency** (the recorded capacity at 1 GPU: probes near the boundary stayed undecided at their length cap); 4 GPUs: 40.0 req/s at the common load, 4.00× 1 GPU.',
+    );
+    expect(serverSweepTable(sweep)).toContain('| undecided at 11.3 (recorded) | — |');
   });
 
   it('charts ratios with the elbow marked, and summary.md answers first with the chart linked', () => {

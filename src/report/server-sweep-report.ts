@@ -22,6 +22,13 @@ const labelOf = (s: ServerSweepResult, x: number) => s.points.find((p) => p.x ==
 function capacityCell(p: ServerSweepPoint): string {
   const c = p.capacity;
   if (!c) return NONE;
+  // A confirmation (CI with a baseline) probed the recorded capacity: say what became of it.
+  const recorded = c.mode === 'confirm' ? c.probes[0]?.load : undefined;
+  if (recorded !== undefined && c.max_passing === null) {
+    return c.stop_reason === 'unresolved'
+      ? `undecided at ${rate(recorded)} (recorded)`
+      : `fails at ${rate(recorded)} (recorded)`;
+  }
   if (c.max_passing === null) return 'none';
   return c.min_failing === null
     ? `≥ ${rate(c.max_passing)}`
@@ -63,9 +70,14 @@ export function serverSweepAnswerLine(point: ServerSweepReportPoint): string {
       return `**${escapeMarkdown(top.label)}: ${atLoad}** (no capacity search: efficiency needs one per point).`;
     }
     const unanswered = [ref, top].filter((p) => p.capacity?.max_passing == null);
-    if (unanswered.length > 0) {
+    const first = unanswered[0]?.capacity;
+    if (first) {
       const which = unanswered.map((p) => escapeMarkdown(p.label)).join(' and ');
-      return `**No scaling efficiency: no load passed the SLO at ${which}** (${stopReasonWords[unanswered[0]?.capacity?.stop_reason ?? 'max-probes']}); ${escapeMarkdown(top.label)}: ${atLoad}.`;
+      const why =
+        first.mode === 'confirm'
+          ? `the recorded capacity at ${which}: ${stopReasonWords[first.stop_reason]}`
+          : `no load passed the SLO at ${which}: ${stopReasonWords[first.stop_reason]}`;
+      return `**No scaling efficiency** (${why}); ${escapeMarkdown(top.label)}: ${atLoad}.`;
     }
     if (!top.capacity.max_passing || !ref.capacity.max_passing)
       return `**${escapeMarkdown(top.label)}: ${atLoad}**.`;
