@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { requestFailure } from '../core/errors.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import type { BenchmarkSummary } from '../metrics/summarize.ts';
-import {
-  type HostCpu,
-  hostCpuSchema,
-  type PointTelemetry,
-  pointTelemetrySchema,
-  type ServerMetrics,
-  serverMetricsSchema,
-} from '../telemetry/schema.ts';
+import { evidenceOf, type RunEvidence, runEvidenceFields } from '../telemetry/schema.ts';
 
 /**
  * A concurrency sweep (closed loop): the same load at each level of `N` users, each sending its
@@ -61,12 +54,8 @@ export const concurrencyLevelSchema = z.strictObject({
   invalidReasons: z.array(z.string()),
   /** Raw per-request records of this level (JSONL), relative to the results directory. */
   rawFile: z.string(),
-  /** What the server's own /metrics said during this level (KV-cache use, waiting requests...). */
-  serverMetrics: serverMetricsSchema.optional(),
-  /** The host's CPUs during this level. */
-  hostCpu: hostCpuSchema.optional(),
-  /** GPU telemetry during this level (servers on GPUs; never simulated). */
-  telemetry: pointTelemetrySchema.optional(),
+  /** What the server, the host and the GPUs said during this level (KV-cache use, waiting requests...). */
+  ...runEvidenceFields,
 });
 
 export const concurrencySweepResultSchema = z.strictObject({
@@ -82,14 +71,11 @@ export type ConcurrencyLevel = z.infer<typeof concurrencyLevelSchema>;
 export type ConcurrencySweepResult = z.infer<typeof concurrencySweepResultSchema>;
 
 /** What the analysis reads of one level's run. */
-export interface LevelRun {
+export interface LevelRun extends RunEvidence {
   concurrency: number;
   records: readonly RequestRecord[];
   summary: BenchmarkSummary;
   rawFile: string;
-  serverMetrics?: ServerMetrics;
-  hostCpu?: HostCpu;
-  telemetry?: PointTelemetry;
 }
 
 /** Little's law for one closed-loop level. */
@@ -193,9 +179,7 @@ export function analyzeLevel(
     valid: s.valid,
     invalidReasons: s.invalid_reasons,
     rawFile: run.rawFile,
-    ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
-    ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
-    ...(run.telemetry ? { telemetry: run.telemetry } : {}),
+    ...evidenceOf(run),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { LoadProfileInput } from '../config/load-profile.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import type { RequestRecord } from '../metrics/record.ts';
-import type { HostCpu, ServerMetrics } from '../telemetry/schema.ts';
+import { evidenceOf, type RunEvidence } from '../telemetry/schema.ts';
 import { judgeProbe } from './judge.ts';
 import type { KneePoint } from './knee.ts';
 import {
@@ -18,21 +18,12 @@ import type { SearchPoint } from './search.ts';
 import type { CapacitySearch, CapacitySlo, ProbeBaseInput } from './spec.ts';
 
 /** One load run as a probe runner returns it. */
-export interface ProbeRun {
+export interface ProbeRun extends RunEvidence {
   result: LoadResult;
   rawFile: string | null;
   /** Reasons the caller distrusts the run (the server died, ...); any makes the probe invalid. */
   invalidReasons?: string[];
-  /** Evidence gathered beside the run, kept on its probe for the report's diagnosis. */
-  serverMetrics?: ServerMetrics;
-  hostCpu?: HostCpu;
 }
-
-/** A run's evidence as a probe records it (absent fields left out). */
-const evidenceOf = (run: ProbeRun) => ({
-  ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
-  ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
-});
 
 export type ProbeRunner = (
   profile: LoadProfileInput,

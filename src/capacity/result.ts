@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostCpuSchema, serverMetricsSchema } from '../telemetry/schema.ts';
+import { runEvidenceFields } from '../telemetry/schema.ts';
 
 const interval = z.tuple([z.number(), z.number()]);
 
@@ -59,10 +59,8 @@ export const capacityProbeSchema = z.strictObject({
   summary: z.record(z.string(), z.unknown()),
   /** Raw per-request records of this run (JSONL), where they were saved. */
   rawFile: z.string().nullable(),
-  /** What the server's own /metrics said during this run (suites; the CLI does not scrape). */
-  serverMetrics: serverMetricsSchema.optional(),
-  /** The host's CPUs during this run (suites). */
-  hostCpu: hostCpuSchema.optional(),
+  /** What the server, the host and the GPUs said during this run (suites; the CLI gathers none). */
+  ...runEvidenceFields,
 });
 
 /** A probe's phase as tables print it: a pilot run says so. */

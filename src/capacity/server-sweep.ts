@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import type { BenchmarkSummary } from '../metrics/summarize.ts';
-import {
-  type HostCpu,
-  hostCpuSchema,
-  type PointTelemetry,
-  pointTelemetrySchema,
-  type ServerMetrics,
-  serverMetricsSchema,
-} from '../telemetry/schema.ts';
+import { evidenceOf, type RunEvidence, runEvidenceFields } from '../telemetry/schema.ts';
 import { type CapacityResult, capacityResultSchema, objectiveVerdictSchema } from './result.ts';
 
 /**
@@ -65,9 +58,7 @@ export const serverSweepPointSchema = z.strictObject({
   invalidReasons: z.array(z.string()),
   /** Raw per-request records of the fixed load (JSONL), relative to the results directory. */
   rawFile: z.string(),
-  serverMetrics: serverMetricsSchema.optional(),
-  hostCpu: hostCpuSchema.optional(),
-  telemetry: pointTelemetrySchema.optional(),
+  ...runEvidenceFields,
 });
 
 /**
@@ -119,7 +110,7 @@ export type ServerSweepPoint = z.infer<typeof serverSweepPointSchema>;
 export type ServerSweepResult = z.infer<typeof serverSweepResultSchema>;
 
 /** What the analysis reads of one point's runs. */
-export interface ServerSweepRun {
+export interface ServerSweepRun extends RunEvidence {
   x: number;
   label: string;
   gpus: number;
@@ -129,9 +120,6 @@ export interface ServerSweepRun {
   objectives: ServerSweepPoint['objectives'];
   capacity: CapacityResult | null;
   rawFile: string;
-  serverMetrics?: ServerMetrics;
-  hostCpu?: HostCpu;
-  telemetry?: PointTelemetry;
 }
 
 const num = (s: BenchmarkSummary, key: string): number | null => {
@@ -246,9 +234,7 @@ export function analyzeServerSweep(
         valid: s.valid,
         invalidReasons: s.invalid_reasons,
         rawFile: run.rawFile,
-        ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
-        ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
-        ...(run.telemetry ? { telemetry: run.telemetry } : {}),
+        ...evidenceOf(run),
       };
     })
     .sort((a, b) => a.x - b.x);

@@ -173,3 +173,31 @@ export type ServerGauge = z.infer<typeof serverGaugeSchema>;
 export type ServerHistogram = z.infer<typeof serverHistogramSchema>;
 export type ServerCrossCheck = z.infer<typeof serverCrossCheckSchema>;
 export type ServerMetrics = z.infer<typeof serverMetricsSchema>;
+
+/**
+ * What a measured run gathers beside its records (vitest/measured-run.ts), kept alike on a load
+ * point's sweep level, capacity probe and server-sweep point: spread into their schemas.
+ */
+export const runEvidenceFields = {
+  /** What the server's own /metrics said during the run. */
+  serverMetrics: serverMetricsSchema.optional(),
+  /** The host's CPUs during the run. */
+  hostCpu: hostCpuSchema.optional(),
+  /** GPU telemetry during the run (servers on GPUs; never simulated). */
+  telemetry: pointTelemetrySchema.optional(),
+};
+
+export interface RunEvidence {
+  serverMetrics?: ServerMetrics;
+  hostCpu?: HostCpu;
+  telemetry?: PointTelemetry;
+}
+
+/** The evidence `from` holds, absent fields left out rather than set to undefined (results are JSON). */
+export function evidenceOf(from: RunEvidence): RunEvidence {
+  return {
+    ...(from.serverMetrics ? { serverMetrics: from.serverMetrics } : {}),
+    ...(from.hostCpu ? { hostCpu: from.hostCpu } : {}),
+    ...(from.telemetry ? { telemetry: from.telemetry } : {}),
+  };
+}

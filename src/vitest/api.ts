@@ -11,6 +11,7 @@ import type { Diagnosis } from '../report/diagnosis-schema.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import { startAll } from '../runtime/supervise.ts';
 import type { ServerInfo } from '../targets/target.ts';
+import { evidenceOf } from '../telemetry/schema.ts';
 import { callBroker } from './broker.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { measuredRun, resultsDirOf } from './measured-run.ts';
@@ -123,7 +124,7 @@ export async function runLoad(
       );
     },
   });
-  const { result, serverMetrics, hostCpu } = run;
+  const { result } = run;
 
   const key: BaselineKey = {
     experiment,
@@ -141,16 +142,11 @@ export async function runLoad(
     valid: result.summary.valid,
     invalidReasons: result.summary.invalid_reasons,
     rawFile: run.rawFile,
-    ...(run.telemetry ? { telemetry: run.telemetry } : {}),
   });
   // The bottleneck, judged from what this point measured (report/diagnosis.ts).
-  const diagnosis = diagnose({ ...meta, serverMetrics, hostCpu });
-  test.meta.servebench = {
-    ...meta,
-    ...(serverMetrics ? { serverMetrics } : {}),
-    ...(hostCpu ? { hostCpu } : {}),
-    diagnosis,
-  };
+  const evidence = evidenceOf(run);
+  const diagnosis = diagnose({ ...meta, ...evidence });
+  test.meta.servebench = { ...meta, ...evidence, diagnosis };
   await assertServerAlive(info, 'the load run');
   return { ...result, server: info, key, experiment, test: test.name, diagnosis };
 }

@@ -21,6 +21,7 @@ import { slugify } from '../core/slug.ts';
 import { diagnose } from '../report/diagnosis.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
+import { evidenceOf } from '../telemetry/schema.ts';
 import type { ServerHandle } from './api.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { measuredRun, resultsDirOf } from './measured-run.ts';
@@ -108,10 +109,7 @@ export async function runCapacity(
     capacity: result,
   });
   // What limited the server at the answer, judged from that probe's evidence (report/diagnosis.ts).
-  const evidence = {
-    ...(answer?.serverMetrics ? { serverMetrics: answer.serverMetrics } : {}),
-    ...(answer?.hostCpu ? { hostCpu: answer.hostCpu } : {}),
-  };
+  const evidence = answer ? evidenceOf(answer) : {};
   test.meta.servebench = { ...meta, ...evidence, diagnosis: diagnose({ ...meta, ...evidence }) };
   return {
     ...result,

@@ -12,6 +12,7 @@ import { slugify } from '../core/slug.ts';
 import type { LoadResult } from '../load/run-load.ts';
 import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
+import { evidenceOf } from '../telemetry/schema.ts';
 import type { ExperimentProfile, ServerHandle } from './api.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { type MeasuredRun, measuredRun, resultsDirOf } from './measured-run.ts';
@@ -89,9 +90,7 @@ export async function runConcurrencySweep(
       records: run.result.records,
       summary: run.result.summary,
       rawFile: run.rawFile,
-      serverMetrics: run.serverMetrics,
-      hostCpu: run.hostCpu,
-      telemetry: run.telemetry,
+      ...evidenceOf(run),
     })),
     spec,
   );

@@ -7,23 +7,17 @@ import { jsonlChunks } from '../metrics/record-files.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { GpuSampler } from '../telemetry/gpu-sampler.ts';
 import { HostCpuSampler } from '../telemetry/host-cpu.ts';
-import type { HostCpu, PointTelemetry, ServerMetrics } from '../telemetry/schema.ts';
+import { evidenceOf, type RunEvidence, type ServerMetrics } from '../telemetry/schema.ts';
 import { ServerMetricsScraper, scrapeJsonl } from '../telemetry/server-metrics-scraper.ts';
 import { clientCounts, summarizeServerMetrics } from '../telemetry/server-metrics-summary.ts';
 import { simLatenessProbe } from '../telemetry/sim-lateness.ts';
 
 /** One load run with the evidence gathered beside it, its raw records saved. */
-export interface MeasuredRun {
+export interface MeasuredRun extends RunEvidence {
   /** The load engine's result; invalid when a simulated server fell behind its own model. */
   result: LoadResult;
   /** The raw per-request records (JSONL), relative to the results directory. */
   rawFile: string;
-  /** GPU telemetry on the server's GPUs (never for simulated servers). */
-  telemetry?: PointTelemetry;
-  /** The host's CPUs while the load ran. */
-  hostCpu?: HostCpu;
-  /** What the server's own /metrics said over the run. */
-  serverMetrics?: ServerMetrics;
 }
 
 export interface MeasuredRunOptions {
@@ -90,9 +84,7 @@ export async function measuredRun(
   return {
     result,
     rawFile: relative(options.resultsDir, rawPath),
-    ...(telemetry ? { telemetry } : {}),
-    ...(hostCpu ? { hostCpu } : {}),
-    ...(serverMetrics ? { serverMetrics } : {}),
+    ...evidenceOf({ telemetry, hostCpu, serverMetrics }),
   };
 }
 

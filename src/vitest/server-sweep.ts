@@ -26,6 +26,7 @@ import { ConfigError } from '../core/errors.ts';
 import { slugify } from '../core/slug.ts';
 import type { BaselineKey, UnderTest } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
+import { evidenceOf } from '../telemetry/schema.ts';
 import { type ExperimentProfile, startServer } from './api.ts';
 import { capacityProbeRunner, recordedEntry } from './capacity.ts';
 import { assertServerAlive, currentTest, pointMeta, underTestOf } from './experiment-context.ts';
@@ -220,9 +221,7 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
         objectives: sloJudged?.objectives ?? [],
         capacity,
         rawFile: run.rawFile,
-        ...(run.serverMetrics ? { serverMetrics: run.serverMetrics } : {}),
-        ...(run.hostCpu ? { hostCpu: run.hostCpu } : {}),
-        ...(run.telemetry ? { telemetry: run.telemetry } : {}),
+        ...evidenceOf(run),
       });
       const s = run.result.summary;
       console.log(
