@@ -37,9 +37,16 @@ async function editSamples(path: string, edit: (samples: Record<string, number[]
 }
 
 describe('a baseline that cannot judge fails the point, never "matched"', () => {
-  it('emptied or zeroed samples: BaselineError naming file, entry and field, for a slowed server the intact baseline catches; -u re-records', async () => {
+  // A simulator on a busy host can fall behind its model, which makes a run invalid and records
+  // nothing (seen once in CI beside four other Vitest runs): a retry, since what is tested here is
+  // how a broken baseline is handled.
+  it('emptied or zeroed samples: BaselineError naming file, entry and field, for a slowed server the intact baseline catches; -u re-records', {
+    retry: 1,
+    timeout: 240_000,
+  }, async () => {
     const d = await dirs();
-    expect((await vitest({ FX_OPTIONS: d.options() })).code).toBe(0);
+    const first = await vitest({ FX_OPTIONS: d.options() });
+    expect(first.code, first.out).toBe(0);
     const intact = await vitest({ FX_OPTIONS: d.options(), ...slowServer });
     expect(intact.code).toBe(1);
     expect(intact.out).toMatch(/regression against the baseline/);
@@ -77,7 +84,7 @@ describe('a baseline that cannot judge fails the point, never "matched"', () => 
     const fixed = JSON.parse(await readFile(baselineFile(d, '10'), 'utf8'));
     expect(fixed.entries[0].samples.ttft).toHaveLength(40);
     expect(fixed.entries[0].samples.ttft.some((v: number) => v > 0)).toBe(true);
-  }, 240_000);
+  });
 });
 
 describe('baseline files written by two runs at once', () => {
