@@ -92,6 +92,23 @@ describe('server sweep analysis', () => {
     });
   });
 
+  it('with larger x harder (model size), the elbow is the greatest x that and all below it pass', () => {
+    const sizes = (verdicts: ServerSweepRun['slo'][]) =>
+      analyzeServerSweep(
+        verdicts.map((v, i) => ({
+          ...run([0.5, 1.5, 7, 14][i] as number, { rps: 1, ttft: 10, itl: 1 }, v),
+          label: `${[0.5, 1.5, 7, 14][i]}B`,
+        })),
+        { ...spec, kind: 'arguments', xLabel: 'parameters (B)', elbowRule: 'greatest' },
+      );
+    const result = sizes(['pass', 'pass', 'pass', 'fail']);
+    expect([result.elbow, result.elbowNote, result.elbowRule]).toEqual([7, '14B fails the SLO', 'greatest']);
+    expect(sizes(['fail', 'pass', 'pass', 'pass']).elbowNote).toBe(
+      'the smallest point (0.5B) failed the SLO',
+    );
+    expect(sizes(['pass', 'undecided', 'pass', 'pass']).elbow).toBe(0.5);
+  });
+
   it("scaling efficiency from both capacity brackets: seed 003's 1 vs 4 GPUs", () => {
     // Seed 003: one GPU caps near 13.7 req/s, four reach 34 req/s.
     const one = { x: 1, capacity: capacity(13.7, 14.5) };

@@ -17,6 +17,14 @@ import { type CapacityResult, capacityResultSchema, objectiveVerdictSchema } fro
 export const SERVER_SWEEP_KINDS = ['mps', 'scaling', 'arguments'] as const;
 export type ServerSweepKind = (typeof SERVER_SWEEP_KINDS)[number];
 
+/**
+ * Which end of the sweep is easy: `least` (the default) when larger x makes the SLO easier to hold
+ * (more SMs, more GPUs) and the elbow is the least x that still holds it; `greatest` when larger x
+ * makes it harder (a larger model) and the elbow is the greatest x that still holds it.
+ */
+export const ELBOW_RULES = ['least', 'greatest'] as const;
+export type ElbowRule = (typeof ELBOW_RULES)[number];
+
 const ratio = z.number().nullable();
 
 /** One point of the sweep, as the report and results.json hold it. */
@@ -102,6 +110,8 @@ export const serverSweepResultSchema = z.strictObject({
    */
   elbow: z.number().nullable(),
   elbowNote: z.string().nullable(),
+  /** Which end is easy (findElbow); absent in results written before it was recorded: `least`. */
+  elbowRule: z.enum(ELBOW_RULES).optional(),
   /** Published figures for the same study, shown beside these (null when none were given). */
   published: publishedSweepSchema.nullable(),
 });
@@ -159,21 +169,25 @@ export function scalingEfficiency(
 }
 
 /**
- * The elbow: scanning from the largest x down, the last x before the first point that is not a
- * clear pass. Every point at or above the elbow passed; the one below it (if any) did not.
+ * The elbow: scanning from the easy end (the largest x for `least`, the smallest for `greatest`),
+ * the last x before the first point that is not a clear pass. Every point on the easy side of the
+ * elbow passed; the next one beyond it (if any) did not.
  */
-export function findElbow(points: readonly ServerSweepPoint[]): {
-  elbow: number | null;
-  note: string | null;
-} {
+export function findElbow(
+  points: readonly ServerSweepPoint[],
+  rule: ElbowRule = 'least',
+): { elbow: number | null; note: string | null } {
   if (points.every((p) => p.slo === null)) return { elbow: null, note: 'no SLO was given' };
-  const descending = [...points].sort((a, b) => b.x - a.x);
+  const fromEasyEnd = [...points].sort((a, b) => (rule === 'least' ? b.x - a.x : a.x - b.x));
   let elbow: number | null = null;
-  for (const p of descending) {
+  for (const p of fromEasyEnd) {
     if (!p.valid || p.slo !== 'pass') {
       if (elbow === null) {
         const why = !p.valid ? 'was invalid' : p.slo === 'fail' ? 'failed the SLO' : 'was undecided';
-        return { elbow: null, note: `the largest point (${p.label}) ${why}` };
+        return {
+          elbow: null,
+          note: `the ${rule === 'least' ? 'largest' : 'smallest'} point (${p.label}) ${why}`,
+        };
       }
       const why = !p.valid ? 'is invalid' : p.slo === 'fail' ? 'fails the SLO' : 'is undecided';
       return { elbow, note: `${p.label} ${why}` };
@@ -193,6 +207,7 @@ export function analyzeServerSweep(
     slo: string | null;
     reference?: number;
     published?: PublishedSweep | null;
+    elbowRule?: ElbowRule;
   },
 ): ServerSweepResult {
   const reference =
@@ -238,7 +253,9 @@ export function analyzeServerSweep(
       };
     })
     .sort((a, b) => a.x - b.x);
-  const { elbow, note } = spec.kind === 'scaling' ? { elbow: null, note: null } : findElbow(points);
+  const elbowRule = spec.elbowRule ?? 'least';
+  const { elbow, note } =
+    spec.kind === 'scaling' ? { elbow: null, note: null } : findElbow(points, elbowRule);
   return {
     kind: spec.kind,
     xLabel: spec.xLabel,
@@ -248,6 +265,7 @@ export function analyzeServerSweep(
     points,
     elbow,
     elbowNote: note,
+    ...(spec.kind === 'scaling' ? {} : { elbowRule }),
     published: spec.published ?? null,
   };
 }

@@ -86,6 +86,40 @@ describe('server sweep in the report: the answer first', () => {
     );
   });
 
+  it('with larger x harder, says how far up the SLO holds and what the hardest point costs', () => {
+    const sizes = analyzeServerSweep(
+      (
+        [
+          [0.5, 30],
+          [7, 45],
+          [14, 90],
+        ] as const
+      ).map(
+        ([x, ttft]): ServerSweepRun => ({
+          x,
+          label: `${x}B`,
+          gpus: 1,
+          serverArgs: [],
+          summary: summary(4, ttft, 5),
+          slo: ttft < 60 ? 'pass' : 'fail',
+          objectives: [],
+          capacity: null,
+          rawFile: `raw/sizes/${x}.jsonl`,
+        }),
+      ),
+      {
+        kind: 'arguments',
+        xLabel: 'parameters (B)',
+        load: '4 req/s',
+        slo: 'TTFT 60 ms',
+        elbowRule: 'greatest',
+      },
+    );
+    expect(serverSweepAnswerLine(point(sizes))).toBe(
+      '**The SLO holds up to 7B** (TTFT 60 ms at 4 req/s); 14B fails the SLO. At 14B: TTFT 3.00×, ITL 1.00×, throughput 1.00× of 0.5B.',
+    );
+  });
+
   it('tables every point with ratios to the reference and the SLO with its interval', () => {
     const rows = serverSweepTable(mpsSweep()).split('\n');
     expect(rows[0]).toBe(

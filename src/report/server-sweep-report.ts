@@ -88,14 +88,16 @@ export function serverSweepAnswerLine(point: ServerSweepReportPoint): string {
     return `**No elbow${slo}**: ${escapeMarkdown(s.elbowNote ?? 'no point met the SLO')}.`;
   }
   const elbow = s.points.find((p) => p.x === s.elbow);
-  const lowest = s.points[0];
+  // The hard end of the sweep: what its most constrained point costs against the reference.
+  const hardest = s.elbowRule === 'greatest' ? s.points.at(-1) : s.points[0];
   const cost =
-    lowest && lowest.x !== s.reference
-      ? ` At ${escapeMarkdown(lowest.label)}: TTFT ${times(lowest.ratios.ttft)}, ITL ${times(lowest.ratios.itl)}, throughput ${times(lowest.ratios.throughput)} of ${refLabel}.`
+    hardest && hardest.x !== s.reference
+      ? ` At ${escapeMarkdown(hardest.label)}: TTFT ${times(hardest.ratios.ttft)}, ITL ${times(hardest.ratios.itl)}, throughput ${times(hardest.ratios.throughput)} of ${refLabel}.`
       : '';
-  const below =
-    s.elbowNote && elbow && lowest && elbow.x !== lowest.x ? `; ${escapeMarkdown(s.elbowNote)}` : '';
-  return `**The SLO holds down to ${escapeMarkdown(elbow?.label ?? String(s.elbow))}**${slo}${below}.${cost}`;
+  const beyond =
+    s.elbowNote && elbow && hardest && elbow.x !== hardest.x ? `; ${escapeMarkdown(s.elbowNote)}` : '';
+  const holds = s.elbowRule === 'greatest' ? 'up to' : 'down to';
+  return `**The SLO holds ${holds} ${escapeMarkdown(elbow?.label ?? String(s.elbow))}**${slo}${beyond}.${cost}`;
 }
 
 /** One row per point: throughput, latency and their ratios to the reference, the SLO, capacity, efficiency. */

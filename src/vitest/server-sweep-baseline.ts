@@ -8,7 +8,7 @@ import {
   withHint,
 } from '../baseline/store.ts';
 import type { ObjectiveVerdict } from '../capacity/result.ts';
-import type { ServerSweepPoint, ServerSweepResult } from '../capacity/server-sweep.ts';
+import type { ElbowRule, ServerSweepPoint, ServerSweepResult } from '../capacity/server-sweep.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { PointMeta } from './meta.ts';
 import type { ServerSweepExperimentResult } from './server-sweep.ts';
@@ -193,9 +193,11 @@ export function judgeSweepPoint(now: ServerSweepPoint, before: RecordedPoint): V
   return row(worst.verdict, note, sloMetric, sloValues);
 }
 
-/** The point that holds the elbow where it is: the largest x that is not a clear pass now. */
-function elbowCause(points: readonly ServerSweepPoint[]): ServerSweepPoint | undefined {
-  return [...points].sort((a, b) => b.x - a.x).find((p) => !p.valid || p.slo !== 'pass');
+/** The point that holds the elbow where it is: the first one from the easy end that is not a clear pass now. */
+function elbowCause(points: readonly ServerSweepPoint[], rule: ElbowRule): ServerSweepPoint | undefined {
+  return [...points]
+    .sort((a, b) => (rule === 'least' ? b.x - a.x : a.x - b.x))
+    .find((p) => !p.valid || p.slo !== 'pass');
 }
 
 /** A sweep against its recorded answer: one verdict per shared point, the points not shared, the elbow's move. */
@@ -216,15 +218,20 @@ export function judgeServerSweep(result: ServerSweepResult, recorded: ServerSwee
       x === null
         ? 'none'
         : (result.points.find((p) => p.x === x)?.label ?? before.get(x)?.label ?? String(x));
-    const up = e0 !== null && (e1 === null || e1 > e0);
-    if (up) {
-      const cause = elbowCause(result.points);
+    // Worse: the elbow moved away from the easy end (up for `least`, down for `greatest`), or is gone.
+    const rule = result.elbowRule ?? 'least';
+    const worse = e0 !== null && (e1 === null || (rule === 'least' ? e1 > e0 : e1 < e0));
+    // "none" lies beyond the hard end: up for `least`, down for `greatest`.
+    const hardEnd = rule === 'least' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    const moved = (e1 ?? hardEnd) > (e0 ?? hardEnd) ? 'up' : 'down';
+    if (worse) {
+      const cause = elbowCause(result.points, rule);
       const why = !cause
         ? ''
         : `: ${cause.label} ${!cause.valid ? 'is invalid' : cause.slo === 'fail' ? 'fails the SLO' : 'is undecided'} now (${formatObjectives(cause.objectives)})${before.get(cause.x) ? `, it ${before.get(cause.x)?.slo === 'pass' ? 'passed' : before.get(cause.x)?.slo === 'fail' ? 'failed' : 'was undecided'} when recorded` : ''}`;
-      elbow = `the elbow moved up, from ${label(e0)} to ${label(e1)}${result.kind === 'mps' ? ' (the SLO needs more SMs now)' : ''}${why}`;
+      elbow = `the elbow moved ${moved}, from ${label(e0)} to ${label(e1)}${result.kind === 'mps' ? ' (the SLO needs more SMs now)' : ''}${why}`;
     } else {
-      elbow = `the elbow moved down, from ${label(e0)} to ${label(e1)}${result.kind === 'mps' ? ' (the SLO holds on fewer SMs now)' : ''}`;
+      elbow = `the elbow moved ${moved}, from ${label(e0)} to ${label(e1)}${result.kind === 'mps' ? ' (the SLO holds on fewer SMs now)' : ''}`;
     }
   }
   return { verdicts, added, removed, elbow };

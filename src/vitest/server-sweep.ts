@@ -7,6 +7,8 @@ import type { CapacityProbe, CapacityResult } from '../capacity/result.ts';
 import {
   analyzeServerSweep,
   defaultReference,
+  ELBOW_RULES,
+  type ElbowRule,
   type PublishedSweep,
   publishedSweepSchema,
   SERVER_SWEEP_KINDS,
@@ -56,6 +58,7 @@ const sweepShape = z.strictObject({
     .strictObject({ search: z.unknown().optional(), gate: z.enum(['confirm', 'search']).optional() })
     .optional(),
   published: publishedSweepSchema.optional(),
+  elbow: z.enum(ELBOW_RULES).optional(),
 });
 
 /** A server sweep in a suite: the servers, the load each runs, and what to judge. */
@@ -81,6 +84,11 @@ export interface ServerSweep {
   reference?: number;
   /** Figures published for the same study, shown beside the sweep's own (ratios to the reference). */
   published?: PublishedSweep;
+  /**
+   * `least` (default): larger x makes the SLO easier (MPS share, GPUs), the elbow is the least x
+   * that holds it; `greatest`: larger x makes it harder (model size), the greatest x that holds it.
+   */
+  elbow?: ElbowRule;
 }
 
 /** What `runServerSweep` returns: the analysed sweep and where it ran. */
@@ -242,6 +250,7 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
     slo: slo ? describeSlo(slo) : null,
     reference: referenceX,
     published: published ?? null,
+    ...(shape.elbow ? { elbowRule: shape.elbow } : {}),
   });
   const info = referenceInfo as ServerInfo;
   const key = keyOf(info);
