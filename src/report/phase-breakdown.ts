@@ -264,7 +264,8 @@ export function phaseChart(
 ): StackedBarChartOptions | null {
   if (!breakdowns.some((b) => b.available)) return null;
   return {
-    title: `${experiment}: server time per request by phase`,
+    // What the chart shows first: a long experiment name is what gets cut.
+    title: `Server time per request by phase · ${experiment}`,
     valueLabel: 'mean time per request (ms), server total after each bar',
     unit: 'ms',
     segments: PHASES.map((p) => ({ name: p, colour: PHASE_COLOURS[p] })),
