@@ -118,56 +118,7 @@ const defaultLabel = (kind: ServerSweep['kind'], x: number) =>
  */
 export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExperimentResult> {
   const { test, experiment } = currentTest('runServerSweep');
-  const shape = parseConfig(sweepShape, sweep, 'server sweep');
-  const specs = shape.points.map((p, i) =>
-    parseConfig(serverSpecSchema, p.server ?? {}, `server sweep points[${i}].server`),
-  );
-  const slo = shape.slo === undefined ? null : parseConfig(capacitySloSchema, shape.slo, 'server sweep slo');
-  if (shape.capacity && !slo) {
-    throw new ConfigError(
-      'invalid server sweep: capacity: needs slo (the SLO each point is searched under)',
-      'add slo, e.g. slo: { goodput: { ttft: 200 }, attainment: 0.9 }',
-    );
-  }
-  const search = shape.capacity
-    ? parseConfig(capacitySearchSchema, shape.capacity.search ?? {}, 'server sweep capacity.search')
-    : null;
-  // The fixed load is judged with the intervals a capacity probe gets (the search's confidence).
-  const { confidence } = search ?? capacitySearchSchema.parse({});
-  if (shape.reference !== undefined && !shape.points.some((p) => p.x === shape.reference)) {
-    throw new ConfigError(
-      `invalid server sweep: reference: ${shape.reference} is not the x of any point`,
-      `use one of ${shape.points.map((p) => p.x).join(', ')}`,
-    );
-  }
-  const referenceX =
-    shape.reference ??
-    defaultReference(
-      shape.kind,
-      shape.points.map((p) => p.x),
-    );
-  const published = shape.published;
-  if (published) {
-    const xs = new Set(shape.points.map((p) => p.x));
-    const stray = published.points.find((p) => !xs.has(p.x));
-    if (stray)
-      throw new ConfigError(
-        `invalid server sweep: published.points: x ${stray.x} is not a point of the sweep`,
-        `publish figures for the sweep's points: ${[...xs].join(', ')}`,
-      );
-    if (!published.points.some((p) => p.x === referenceX))
-      throw new ConfigError(
-        `invalid server sweep: published.points: needs the reference point (x ${referenceX}): the figures are compared as ratios to it`,
-        `add the published figures at x ${referenceX}, or set reference to a point they have`,
-      );
-  }
-  // The load is checked once, against a placeholder URL, before any server starts.
-  const loadOf = (info: Pick<ServerInfo, 'url' | 'model'>): LoadProfile =>
-    parseConfig(
-      loadProfileSchema,
-      { model: info.model, ...shape.load, baseUrl: info.url },
-      'server sweep load',
-    );
+  const { shape, specs, slo, search, confidence, referenceX, published, loadOf } = parseServerSweep(sweep);
   const loadCheck = loadOf({ url: 'http://127.0.0.1:1', model: 'model' });
 
   const keyOf = (info: ServerInfo): BaselineKey => ({
@@ -267,6 +218,64 @@ export async function runServerSweep(sweep: ServerSweep): Promise<ServerSweepExp
   });
   test.meta.servebench = { ...meta, serverSweep: analysis };
   return { ...analysis, key, underTest: underTestOf(info), experiment, test: test.name };
+}
+
+/**
+ * Everything a sweep needs, checked before any server starts: its shape, each point's server spec,
+ * the SLO and search, the reference point, the published figures, and the load (parsed per server;
+ * `runServerSweep` checks it once against a placeholder URL first).
+ */
+function parseServerSweep(sweep: ServerSweep) {
+  const shape = parseConfig(sweepShape, sweep, 'server sweep');
+  const specs = shape.points.map((p, i) =>
+    parseConfig(serverSpecSchema, p.server ?? {}, `server sweep points[${i}].server`),
+  );
+  const slo = shape.slo === undefined ? null : parseConfig(capacitySloSchema, shape.slo, 'server sweep slo');
+  if (shape.capacity && !slo) {
+    throw new ConfigError(
+      'invalid server sweep: capacity: needs slo (the SLO each point is searched under)',
+      'add slo, e.g. slo: { goodput: { ttft: 200 }, attainment: 0.9 }',
+    );
+  }
+  const search = shape.capacity
+    ? parseConfig(capacitySearchSchema, shape.capacity.search ?? {}, 'server sweep capacity.search')
+    : null;
+  // The fixed load is judged with the intervals a capacity probe gets (the search's confidence).
+  const { confidence } = search ?? capacitySearchSchema.parse({});
+  if (shape.reference !== undefined && !shape.points.some((p) => p.x === shape.reference)) {
+    throw new ConfigError(
+      `invalid server sweep: reference: ${shape.reference} is not the x of any point`,
+      `use one of ${shape.points.map((p) => p.x).join(', ')}`,
+    );
+  }
+  const referenceX =
+    shape.reference ??
+    defaultReference(
+      shape.kind,
+      shape.points.map((p) => p.x),
+    );
+  const published = shape.published;
+  if (published) {
+    const xs = new Set(shape.points.map((p) => p.x));
+    const stray = published.points.find((p) => !xs.has(p.x));
+    if (stray)
+      throw new ConfigError(
+        `invalid server sweep: published.points: x ${stray.x} is not a point of the sweep`,
+        `publish figures for the sweep's points: ${[...xs].join(', ')}`,
+      );
+    if (!published.points.some((p) => p.x === referenceX))
+      throw new ConfigError(
+        `invalid server sweep: published.points: needs the reference point (x ${referenceX}): the figures are compared as ratios to it`,
+        `add the published figures at x ${referenceX}, or set reference to a point they have`,
+      );
+  }
+  const loadOf = (info: Pick<ServerInfo, 'url' | 'model'>): LoadProfile =>
+    parseConfig(
+      loadProfileSchema,
+      { model: info.model, ...shape.load, baseUrl: info.url },
+      'server sweep load',
+    );
+  return { shape, specs, slo, search, confidence, referenceX, published, loadOf };
 }
 
 /** The capacity search's base profile: the fixed load without its arrival and count. */
