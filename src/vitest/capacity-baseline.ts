@@ -1,7 +1,8 @@
 import type { BaselineEntry, CapacityAnswer } from '../baseline/entry.ts';
-import { BaselineError, baselinePath, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
+import { BaselineError, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
 import type { CapacityProbe, CapacityResult } from '../capacity/result.ts';
-import type { BaselineOutcome, Verdict } from '../report/schema.ts';
+import type { Verdict } from '../report/schema.ts';
+import { baselineFileOf, baselinesDir, baselineUpdateMode, settleBaseline } from './baseline-run.ts';
 import type { CapacityExperimentResult } from './capacity.ts';
 import { underTestOf } from './experiment-context.ts';
 import type { PointMeta } from './meta.ts';
@@ -30,16 +31,10 @@ export async function matchCapacityBaseline(
   result: CapacityExperimentResult,
   meta: PointMeta | undefined,
 ): Promise<{ pass: boolean; message: () => string }> {
-  const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
-  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
-  const path = baselinePath(dir, result.key);
+  const mode = baselineUpdateMode();
+  const path = baselineFileOf(result.key);
   const where = `${result.experiment} › ${result.test}`;
-  const settle = (outcome: BaselineOutcome, pending: BaselineEntry | null) => {
-    if (meta) {
-      meta.baseline = outcome;
-      meta.pendingBaseline = pending;
-    }
-  };
+  const settle = settleBaseline(meta);
   if (!meta?.valid) {
     const reasons = [...new Set(result.probes.flatMap((p) => p.invalidReasons))];
     return {
@@ -75,7 +70,7 @@ export async function matchCapacityBaseline(
 
   if (mode === 'all' || !recorded) {
     if (mode === 'none' && !recorded) {
-      const message = `no capacity baseline for ${where} on ${result.key.hardware} in ${path}\nrecord one with: npx vitest run -u (and commit ${dir})`;
+      const message = `no capacity baseline for ${where} on ${result.key.hardware} in ${path}\nrecord one with: npx vitest run -u (and commit ${baselinesDir()})`;
       settle({ status: 'missing', verdicts: [], baselineUnderTest: null, message }, null);
       return { pass: false, message: () => message };
     }

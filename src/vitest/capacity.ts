@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BaselineEntry } from '../baseline/entry.ts';
-import { BaselineError, baselinePath, lookupEntry, withHint } from '../baseline/store.ts';
+import { BaselineError, lookupEntry, withHint } from '../baseline/store.ts';
 import {
   type CapacityRunOptions,
   confirmAnswer,
@@ -23,6 +23,7 @@ import type { BaselineKey } from '../report/schema.ts';
 import type { ServerInfo } from '../targets/target.ts';
 import { evidenceOf } from '../telemetry/schema.ts';
 import type { ServerHandle } from './api.ts';
+import { baselineFileOf, baselineUpdateMode } from './baseline-run.ts';
 import { assertServerAlive, experimentContext, pointMeta } from './experiment-context.ts';
 import { measuredRun, resultsDirOf } from './measured-run.ts';
 import { describeCapacity } from './profile-key.ts';
@@ -131,9 +132,8 @@ function answerProbe(result: CapacityResult) {
  * again; none under `-u`, which searches and re-records.
  */
 export async function recordedEntry(key: BaselineKey): Promise<BaselineEntry | null> {
-  if (process.env.SERVEBENCH_UPDATE === 'all') return null;
-  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
-  const lookup = await lookupEntry(baselinePath(dir, key), key, 'new').catch((error: unknown) => {
+  if (baselineUpdateMode() === 'all') return null;
+  const lookup = await lookupEntry(baselineFileOf(key), key, 'new').catch((error: unknown) => {
     throw error instanceof BaselineError ? withHint(error) : error;
   });
   return lookup.entry ?? null;

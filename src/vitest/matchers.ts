@@ -3,18 +3,12 @@ import { z } from 'zod';
 import { baselineGaps, compareSamples, defaultCompareOptions } from '../baseline/compare.ts';
 import type { BaselineEntry } from '../baseline/entry.ts';
 import { samplesFromRecords } from '../baseline/samples.ts';
-import {
-  BaselineError,
-  baselinePath,
-  describeEntryKey,
-  type Lookup,
-  lookupEntry,
-  withHint,
-} from '../baseline/store.ts';
+import { BaselineError, describeEntryKey, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
 import { toleranceSchema } from '../baseline/tolerance.ts';
 import { parseConfig } from '../config/parse.ts';
 import type { BaselineOutcome, Verdict } from '../report/schema.ts';
 import type { ExperimentResult } from './api.ts';
+import { baselineFileOf, baselinesDir, baselineUpdateMode, settleBaseline } from './baseline-run.ts';
 import { isCapacityResult, matchCapacityBaseline } from './capacity-baseline.ts';
 import { underTestOf } from './experiment-context.ts';
 import { isServerSweepResult, matchServerSweepBaseline } from './server-sweep-baseline.ts';
@@ -61,9 +55,8 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
   if (isServerSweepResult(received)) return matchServerSweepBaseline(received, this.task?.meta.servebench);
   const result = asResult(received);
   if (!result.summary.valid) return { pass: false, message: () => invalidMessage(result) };
-  const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
-  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
-  const path = baselinePath(dir, result.key);
+  const mode = baselineUpdateMode();
+  const path = baselineFileOf(result.key);
   const samples = samplesFromRecords(result.records);
   const candidate: BaselineEntry = {
     key: result.key,
@@ -73,12 +66,7 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
     samples,
   };
   const meta = this.task?.meta.servebench;
-  const settle = (outcome: BaselineOutcome, pending: BaselineEntry | null) => {
-    if (meta) {
-      meta.baseline = outcome;
-      meta.pendingBaseline = pending;
-    }
-  };
+  const settle = settleBaseline(meta);
   /** A baseline that cannot judge this run fails the test with the file, entry and field named. */
   const unusable = (error: BaselineError, baselineUnderTest: BaselineOutcome['baselineUnderTest']) => {
     settle({ status: 'unusable', verdicts: [], baselineUnderTest, message: error.message }, null);
@@ -103,7 +91,7 @@ async function toMatchBaseline(this: MatcherContext, received: unknown, options:
       ? `\nnearest baseline differs in:\n  ${lookup.nearest.differing.join('\n  ')}`
       : '';
     if (mode === 'none') {
-      const message = `no baseline for ${result.experiment} › ${result.test} on ${result.key.hardware} in ${path}${near}\nrecord one with: npx vitest run ${result.server.target === 'sim' ? '' : '<suite> '}-u (and commit ${dir})`;
+      const message = `no baseline for ${result.experiment} › ${result.test} on ${result.key.hardware} in ${path}${near}\nrecord one with: npx vitest run ${result.server.target === 'sim' ? '' : '<suite> '}-u (and commit ${baselinesDir()})`;
       settle({ status: 'missing', verdicts: [], baselineUnderTest: null, message }, null);
       return { pass: false, message: () => message };
     }

@@ -1,15 +1,9 @@
 import type { BaselineEntry, ServerSweepAnswer } from '../baseline/entry.ts';
-import {
-  BaselineError,
-  baselinePath,
-  describeEntryKey,
-  type Lookup,
-  lookupEntry,
-  withHint,
-} from '../baseline/store.ts';
+import { BaselineError, describeEntryKey, type Lookup, lookupEntry, withHint } from '../baseline/store.ts';
 import type { ObjectiveVerdict } from '../capacity/result.ts';
 import type { ElbowRule, ServerSweepPoint, ServerSweepResult } from '../capacity/server-sweep.ts';
-import type { BaselineOutcome, Verdict } from '../report/schema.ts';
+import type { Verdict } from '../report/schema.ts';
+import { baselineFileOf, baselinesDir, baselineUpdateMode, settleBaseline } from './baseline-run.ts';
 import type { PointMeta } from './meta.ts';
 import type { ServerSweepExperimentResult } from './server-sweep.ts';
 
@@ -264,16 +258,10 @@ export async function matchServerSweepBaseline(
   result: ServerSweepExperimentResult,
   meta: PointMeta | undefined,
 ): Promise<{ pass: boolean; message: () => string }> {
-  const mode = (process.env.SERVEBENCH_UPDATE ?? 'new') as 'all' | 'new' | 'none';
-  const dir = process.env.SERVEBENCH_BASELINES_DIR ?? 'baselines';
-  const path = baselinePath(dir, result.key);
+  const mode = baselineUpdateMode();
+  const path = baselineFileOf(result.key);
   const where = `${result.experiment} › ${result.test}`;
-  const settle = (outcome: BaselineOutcome, pending: BaselineEntry | null) => {
-    if (meta) {
-      meta.baseline = outcome;
-      meta.pendingBaseline = pending;
-    }
-  };
+  const settle = settleBaseline(meta);
   const fail = (status: 'missing' | 'skipped', message: string) => {
     settle({ status, verdicts: [], baselineUnderTest: null, message }, null);
     return { pass: false, message: () => message };
@@ -327,7 +315,7 @@ export async function matchServerSweepBaseline(
     if (mode === 'none' && !recorded) {
       return fail(
         'missing',
-        `no server sweep baseline for ${where} on ${result.key.hardware} in ${path}\nrecord one with: ${RERECORD} (and commit ${dir})`,
+        `no server sweep baseline for ${where} on ${result.key.hardware} in ${path}\nrecord one with: ${RERECORD} (and commit ${baselinesDir()})`,
       );
     }
     if (invalid.length > 0) {
