@@ -64,6 +64,25 @@ const mpsSweep = (): ServerSweepResult =>
     },
   );
 
+/** A 1- vs 4-GPU scaling sweep with the given capacity answers (the fields the report reads). */
+const scalingSweep = (one: Partial<CapacityResult>, four: Partial<CapacityResult>) =>
+  analyzeServerSweep(
+    [1, 4].map(
+      (x): ServerSweepRun => ({
+        x,
+        label: `${x} GPU${x === 1 ? '' : 's'}`,
+        gpus: x,
+        serverArgs: [],
+        summary: summary(10 * x, 50, 5),
+        slo: 'pass',
+        objectives: [],
+        capacity: (x === 1 ? one : four) as CapacityResult,
+        rawFile: `raw/scaling/${x}.jsonl`,
+      }),
+    ),
+    { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null },
+  );
+
 function point(sweep: ServerSweepResult): ServerSweepReportPoint {
   const base = sampleResults().points[0];
   if (!base) throw new Error('the sample results have no point');
@@ -133,27 +152,10 @@ describe('server sweep in the report: the answer first', () => {
   });
 
   it('scaling: capacity, gain and efficiency with the interval from both brackets', () => {
-    const runs = [1, 4].map(
-      (x): ServerSweepRun => ({
-        x,
-        label: `${x} GPU${x === 1 ? '' : 's'}`,
-        gpus: x,
-        serverArgs: ['--data-parallel-size', String(x)],
-        summary: summary(10, 50, 5),
-        slo: 'pass',
-        objectives: [],
-        capacity: (x === 1
-          ? { max_passing: 13.7, min_failing: 14.5 }
-          : { max_passing: 34, min_failing: 36 }) as CapacityResult,
-        rawFile: `raw/scaling/${x}.jsonl`,
-      }),
+    const sweep = scalingSweep(
+      { max_passing: 13.7, min_failing: 14.5 } as Partial<CapacityResult>,
+      { max_passing: 34, min_failing: 36 } as Partial<CapacityResult>,
     );
-    const sweep = analyzeServerSweep(runs, {
-      kind: 'scaling',
-      xLabel: 'GPUs',
-      load: '10 req/s',
-      slo: 'TTFT 200 ms',
-    });
     expect(serverSweepAnswerLine(point(sweep))).toBe(
       '**4 GPUs hold 34.0 req/s under the SLO, 2.48× 1 GPU: scaling efficiency 62% [59%, 66%]** (capacity per GPUs against 1 GPU; the interval from both capacity brackets).',
     );
@@ -166,56 +168,32 @@ describe('server sweep in the report: the answer first', () => {
   });
 
   it('says plainly when a GPU count found no load that passed, instead of an efficiency', () => {
-    const runs = [1, 4].map(
-      (x): ServerSweepRun => ({
-        x,
-        label: `${x} GPU${x === 1 ? '' : 's'}`,
-        gpus: x,
-        serverArgs: [],
-        summary: summary(10 * x, 50, 5),
-        slo: 'pass',
-        objectives: [],
-        capacity: (x === 1
-          ? { max_passing: 13.7, min_failing: 14.5, stop_reason: 'precision' }
-          : { max_passing: null, min_failing: 64, stop_reason: 'max-probes' }) as CapacityResult,
-        rawFile: `raw/scaling/${x}.jsonl`,
-      }),
+    const sweep = scalingSweep(
+      { max_passing: 13.7, min_failing: 14.5, stop_reason: 'precision' } as Partial<CapacityResult>,
+      { max_passing: null, min_failing: 64, stop_reason: 'max-probes' } as Partial<CapacityResult>,
     );
-    const sweep = analyzeServerSweep(runs, { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null });
     expect(serverSweepAnswerLine(point(sweep))).toMatch(
       /^\*\*No scaling efficiency\*\* \(no load passed the SLO at 4 GPUs: .+\); 4 GPUs: 40\.0 req\/s at the common load, 4\.00× 1 GPU\.$/,
     );
   });
 
   it('a confirmation left undecided says so, with the recorded capacity it probed', () => {
-    const runs = [1, 4].map(
-      (x): ServerSweepRun => ({
-        x,
-        label: `${x} GPU${x === 1 ? '' : 's'}`,
-        gpus: x,
-        serverArgs: [],
-        summary: summary(10 * x, 50, 5),
-        slo: 'pass',
-        objectives: [],
-        capacity: (x === 1
-          ? {
-              mode: 'confirm',
-              max_passing: null,
-              min_failing: null,
-              stop_reason: 'unresolved',
-              probes: [{ load: 11.28 }],
-            }
-          : {
-              mode: 'confirm',
-              max_passing: 58.7,
-              min_failing: 67.2,
-              stop_reason: 'confirmed',
-              probes: [{ load: 58.7 }],
-            }) as CapacityResult,
-        rawFile: `raw/scaling/${x}.jsonl`,
-      }),
+    const sweep = scalingSweep(
+      {
+        mode: 'confirm',
+        max_passing: null,
+        min_failing: null,
+        stop_reason: 'unresolved',
+        probes: [{ load: 11.28 }],
+      } as Partial<CapacityResult>,
+      {
+        mode: 'confirm',
+        max_passing: 58.7,
+        min_failing: 67.2,
+        stop_reason: 'confirmed',
+        probes: [{ load: 58.7 }],
+      } as Partial<CapacityResult>,
     );
-    const sweep = analyzeServerSweep(runs, { kind: 'scaling', xLabel: 'GPUs', load: '60 req/s', slo: null });
     expect(serverSweepAnswerLine(point(sweep))).toBe(
       '**No scaling efficiency** (the recorded capacity at 1 GPU: probes near the boundary stayed undecided at their length cap); 4 GPUs: 40.0 req/s at the common load, 4.00× 1 GPU.',
     );
