@@ -167,7 +167,7 @@ export function saturatedThroughput(records: readonly RequestRecord[]): number {
   const first = Math.floor(0.1 * (ends.length - 1));
   const last = Math.ceil(0.9 * (ends.length - 1));
   const spanMs = (ends[last] as number) - (ends[first] as number);
-  const firstSend = Math.min(...ok.map((r) => r.sent_ms));
+  const firstSend = ok.reduce((first, r) => Math.min(first, r.sent_ms), Number.POSITIVE_INFINITY);
   if (spanMs < (ends[first] as number) - firstSend) {
     return ((last + 1) * 1000) / ((ends[last] as number) - firstSend);
   }
